@@ -1,0 +1,32 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) backupdr.cloud contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment:
+    # CrossPeer authentication options.
+    DOCUMENTATION = r"""
+options:
+  api_url:
+    description:
+      - Base URL of the CrossPeer API, ending in C(/api/).
+      - If not set, the value of the E(CROSSPEER_API_URL) environment variable is used.
+    type: str
+    default: https://us-east.crosspeer.com/api/
+  api_user:
+    description:
+      - Your user UUID (the HTTP Basic user name), from your account profile.
+      - If not set, the value of the E(CROSSPEER_API_USER) environment variable is used.
+    type: str
+    required: true
+  api_key:
+    description:
+      - Your secret API key (the HTTP Basic password), from your account profile.
+      - If not set, the value of the E(CROSSPEER_API_KEY) environment variable is used.
+    type: str
+    required: true
+"""

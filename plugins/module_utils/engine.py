@@ -1,0 +1,460 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) backupdr.cloud contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The one resource engine every stateful module uses.
+
+A module describes its resource declaratively with a :class:`ResourceType`
+(paths, id/name keys and a list of :class:`Field` objects mapping module
+options to the API's keys) and calls :meth:`ResourceEngine.run`.  The engine
+does the rest the same way for every service:
+
+* find by id, or by name (failing when two resources share the name), and
+  refuse to create when an id was given but not found;
+* compare option by option, including removals (a ``tags`` list or a
+  ``user_metadata`` dict is the whole truth once given, so keys that are no
+  longer wanted are removed, not kept);
+* create, or update with one request carrying only the changed keys, or
+  delete; check mode sends no write and reports what would change; ``--diff``
+  shows before/after in the module's own option names;
+* secrets are masked in every returned value and diff.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+from ansible_collections.backupdr.cloud.plugins.module_utils.http import ApiError
+from ansible_collections.backupdr.cloud.plugins.module_utils.waiting import WaitFailed, WaitTimeout, paginate
+
+MASK = '********'
+
+
+class ValidationError(Exception):
+    """Bad input, detected before any request; names the option."""
+
+    def __init__(self, option, message):
+        super(ValidationError, self).__init__('%s: %s' % (option, message) if option else message)
+        self.option = option
+
+
+class PartialFailure(Exception):
+    """A multi-step change stopped half way; ``state`` says what exists now."""
+
+    def __init__(self, message, state=None, cause=None):
+        super(PartialFailure, self).__init__(message)
+        self.state = state
+        self.cause = cause
+
+
+class Field:
+    """One module option and the API key(s) that carry it.
+
+    ``kind`` is one of ``str``, ``int``, ``bool``, ``list`` (ordered,
+    space-separated on the wire), ``set`` (unordered), ``dict`` (``key`` is a
+    prefix such as ``user:``).  ``normalize`` converts user input (and raises
+    ``ValueError`` with a message for bad input), ``parse`` converts the API's
+    value.  ``create_only`` options can only be set at creation; a different
+    wanted value on an existing resource is an error.  ``readable=False``
+    options are never returned by the API and are not compared.  ``secret``
+    values are masked in output.  ``absent`` is the value an omitted key
+    stands for (``persistent`` missing means ``false``).
+    """
+
+    def __init__(self, option, key=None, kind='str', create_only=False, readable=True,
+                 readonly=False, secret=False, normalize=None, parse=None, absent=None):
+        self.option = option
+        self.key = key or option
+        self.kind = kind
+        self.create_only = create_only
+        self.readable = readable
+        self.readonly = readonly
+        self.secret = secret
+        self._normalize = normalize
+        self._parse = parse
+        self.absent = absent
+
+    # -- values ------------------------------------------------------------
+    def normalize(self, value):
+        """User input -> canonical value (raises ValidationError)."""
+        if value is None:
+            return None
+        try:
+            if self._normalize is not None:
+                value = self._normalize(value)
+            return self._canonical(value)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(self.option, str(exc))
+
+    def _canonical(self, value):
+        if self.kind == 'int':
+            return int(value)
+        if self.kind == 'bool':
+            if isinstance(value, bool):
+                return value
+            return str(value).strip().lower() in ('true', 'yes', 'on', '1')
+        if self.kind == 'list':
+            return [str(v) for v in _as_list(value)]
+        if self.kind == 'set':
+            return sorted(set(str(v) for v in _as_list(value)))
+        if self.kind == 'dict':
+            return dict((str(k), '' if v is None else str(v)) for k, v in value.items())
+        return value if isinstance(value, str) else str(value)
+
+    def from_api(self, flat):
+        """Canonical value held by the API's flat key/value dict."""
+        if self.kind == 'dict':
+            plen = len(self.key)
+            return dict((k[plen:], v) for k, v in flat.items() if k.startswith(self.key) and v != '')
+        raw = flat.get(self.key)
+        if raw is None or raw == '' or raw == []:
+            return copy.deepcopy(self.absent)
+        if self._parse is not None:
+            raw = self._parse(raw)
+        try:
+            return self._canonical(raw)
+        except (TypeError, ValueError):
+            return raw
+
+    def to_api(self, value):
+        """Canonical value -> flat wire keys (strings; '' clears a key)."""
+        if self.kind == 'dict':
+            return dict((self.key + k, v) for k, v in value.items())
+        if value is None:
+            return {self.key: ''}
+        if self.kind in ('list', 'set'):
+            return {self.key: ' '.join(value)}
+        if self.kind == 'bool':
+            return {self.key: 'true' if value else 'false'}
+        return {self.key: str(value)}
+
+    def equal(self, current, wanted):
+        """Whether the current canonical value already satisfies the wanted one."""
+        return current == wanted
+
+    def update_keys(self, current_flat, wanted):
+        """Wire keys that make the resource hold ``wanted``, clearing keys no longer wanted."""
+        keys = self.to_api(wanted)
+        for stale in self.owned_keys(current_flat) - set(keys):
+            keys[stale] = ''
+        return keys
+
+    def owned_keys(self, flat):
+        """Keys of ``flat`` this field is responsible for (for removals)."""
+        if self.kind == 'dict':
+            return set(k for k in flat if k.startswith(self.key))
+        return set([self.key]) if self.key in flat else set()
+
+    def mask(self, value):
+        if self.secret and value not in (None, ''):
+            return MASK
+        return value
+
+
+def _as_list(value):
+    if isinstance(value, str):
+        return value.split()
+    return list(value)
+
+
+class ResourceType:
+    """Declarative description of one kind of resource (override to adapt).
+
+    ``client`` must offer ``get_object(path)`` (None on 404),
+    ``list_objects(path)``, ``post(path, data, idempotent=False)``.
+    """
+
+    kind = 'resource'
+    id_key = 'id'
+    id_option = 'id'
+    name_key = 'name'
+    name_option = 'name'
+    list_path = None
+    get_path = None
+    create_path = None
+    update_path = None
+    delete_path = None
+    fields = ()
+    #: API keys shown in output besides the fields (read-only state).
+    secret_keys = ()
+
+    def __init__(self, client, params=None):
+        self.client = client
+        self.params = params or {}
+
+    # -- API calls (override when the API is odd) ---------------------------
+    def list(self):
+        """Every resource, through the shared pagination helper (override ``fetch_page`` to page)."""
+        return list(paginate(self.fetch_page))
+
+    def fetch_page(self, cursor):
+        """One page: ``(items, next_cursor)``; the default is an API without paging."""
+        return self.client.list_objects(self.list_path), None
+
+    def select(self, rid=None, name=None, predicate=None):
+        """Resources for ``_info`` modules: one by id (read directly), or filtered."""
+        if rid:
+            found = self.get(rid)
+            items = [found] if found else []
+        else:
+            items = self.list()
+        return [r for r in items
+                if (name is None or r.get(self.name_key) == name) and (predicate is None or predicate(r))]
+
+    def get(self, rid):
+        return self.client.get_object(self.get_path.format(id=rid))
+
+    def create(self, payload):
+        return self.client.post(self.create_path, payload)
+
+    def update(self, current, payload, changes):
+        return self.client.post(self.update_path.format(id=current[self.id_key]), payload, idempotent=True)
+
+    def delete(self, current):
+        self.client.post(self.delete_path.format(id=current[self.id_key]), None)
+
+    # -- hooks ----------------------------------------------------------------
+    def validate(self, desired):
+        """Cross-option checks on canonical desired values (raise ValidationError)."""
+
+    def resolve(self, desired):
+        """Turn references in canonical desired values into ids (may read the API)."""
+        return desired
+
+    def check_update(self, current, changes):
+        """Refuse impossible updates (raise ValidationError); ``changes`` maps option -> (before, after)."""
+
+    def create_defaults(self):
+        """Options applied on creation only when the user did not give them."""
+        return {}
+
+    # -- views ----------------------------------------------------------------
+    def view(self, flat):
+        """The resource as returned to users: option names plus read-only state, secrets masked."""
+        if flat is None:
+            return {}
+        out = {}
+        owned = set()
+        for field in self.fields:
+            if not field.readable:
+                continue
+            out[field.option] = field.mask(field.from_api(flat))
+            owned |= field.owned_keys(flat)
+        for key, value in flat.items():
+            if key in owned:
+                continue
+            name = key.replace(':', '_').replace('.', '_')
+            if name in out:
+                continue
+            out[name] = MASK if key in self.secret_keys and value not in (None, '') else value
+        return out
+
+
+class ResourceEngine:
+    """Converge one resource to the module's parameters."""
+
+    def __init__(self, module, rtype):
+        self.module = module
+        self.rtype = rtype
+        self.params = module.params
+        self.fields = [f for f in rtype.fields if not f.readonly]
+
+    # -- inputs -----------------------------------------------------------------
+    def desired(self):
+        """Canonical wanted values of the options the user gave (validated, no request yet)."""
+        wanted = {}
+        for field in self.fields:
+            value = self.params.get(field.option)
+            if value is not None:
+                wanted[field.option] = field.normalize(value)
+        self.rtype.validate(wanted)
+        return wanted
+
+    # -- lookup -------------------------------------------------------------------
+    def find(self):
+        rt = self.rtype
+        rid = self.params.get(rt.id_option)
+        if rid:
+            return rt.get(rid)
+        name = self.params.get(rt.name_option)
+        if not name:
+            raise ValidationError(None, 'one of %s or %s is required' % (rt.id_option, rt.name_option))
+        return self.unique_by_name(name)
+
+    def unique_by_name(self, name):
+        rt = self.rtype
+        found = [r for r in rt.list() if r.get(rt.name_key) == name]
+        if len(found) > 1:
+            raise ValidationError(rt.name_option, '%d %ss are named %r (%s %s); give %s to choose one' % (
+                len(found), rt.kind, name, rt.id_option, ', '.join(sorted(r.get(rt.id_key, '?') for r in found)),
+                rt.id_option))
+        return found[0] if found else None
+
+    # -- comparison ---------------------------------------------------------------
+    def changes(self, current, wanted):
+        """option -> (before, after) for every option whose value differs."""
+        out = {}
+        for field in self.fields:
+            if field.option not in wanted or not field.readable:
+                continue
+            before = field.from_api(current)
+            after = wanted[field.option]
+            if not field.equal(before, after):
+                out[field.option] = (before, after)
+        return out
+
+    def create_payload(self, wanted):
+        payload = {}
+        values = dict(self.rtype.create_defaults())
+        values.update(wanted)
+        by_option = dict((f.option, f) for f in self.fields)
+        for option, value in values.items():
+            field = by_option.get(option)
+            if field is None or value is None:
+                continue
+            payload.update(dict((k, v) for k, v in field.to_api(value).items() if v != ''))
+        return payload
+
+    def update_payload(self, current, changes):
+        payload = {}
+        by_option = dict((f.option, f) for f in self.fields)
+        for option, (dummy, after) in changes.items():
+            payload.update(by_option[option].update_keys(current, after))
+        return payload
+
+    def masked(self, changes):
+        by_option = dict((f.option, f) for f in self.fields)
+        before, after = {}, {}
+        for option, (old, new) in changes.items():
+            field = by_option[option]
+            before[option] = field.mask(old)
+            after[option] = field.mask(new)
+            if field.secret and old != new:
+                after[option] = MASK + ' (changed)'
+        return before, after
+
+    # -- states -----------------------------------------------------------------------
+    def present(self, current=None, wanted=None):
+        """Create or update; returns (changed, flat_after, diff)."""
+        rt = self.rtype
+        wanted = self.desired() if wanted is None else wanted
+        if current is None:
+            current = self.find()
+        wanted = rt.resolve(wanted)
+        if current is None:
+            if self.params.get(rt.id_option):
+                raise ValidationError(rt.id_option, 'no %s with %s %s exists; refusing to create one '
+                                      '(omit %s to create a new %s by %s)' % (
+                                          rt.kind, rt.id_option, self.params[rt.id_option],
+                                          rt.id_option, rt.kind, rt.name_option))
+            return self._create(wanted)
+        changes = self.changes(current, wanted)
+        for field in self.fields:
+            if field.create_only and field.option in changes:
+                old, new = changes[field.option]
+                raise ValidationError(field.option, 'cannot be changed on an existing %s (it is %r, wanted %r); '
+                                      'create a new %s instead' % (rt.kind, field.mask(old), field.mask(new), rt.kind))
+        if not changes:
+            return False, current, None
+        rt.check_update(current, changes)
+        before, after = self.masked(changes)
+        if self.module.check_mode:
+            preview = copy.deepcopy(current)
+            preview.update(self.update_payload(current, changes))
+            return True, preview, dict(before=before, after=after)
+        payload = self.update_payload(current, changes)
+        updated = rt.update(current, payload, changes)
+        if not updated:
+            updated = rt.get(current[rt.id_key]) or current
+        return True, updated, dict(before=before, after=after)
+
+    def _create(self, wanted):
+        rt = self.rtype
+        if not wanted.get(rt.name_option) and rt.name_option in [f.option for f in self.fields]:
+            raise ValidationError(rt.name_option, 'is required to create a %s' % rt.kind)
+        payload = self.create_payload(wanted)
+        after_view = dict((k, v) for k, v in self.masked(dict((o, (None, v)) for o, v in wanted.items()))[1].items())
+        diff = dict(before={}, after=after_view)
+        if self.module.check_mode:
+            return True, dict(payload), diff
+        try:
+            created = rt.create(payload)
+        except ApiError as err:
+            if err.landed is not None:
+                raise
+            created = self._verify_lost_create(wanted, err)
+        return True, created, diff
+
+    def _verify_lost_create(self, wanted, err):
+        """The create's answer was lost: look, never blindly repeat."""
+        rt = self.rtype
+        name = wanted.get(rt.name_option)
+        found = [r for r in rt.list() if r.get(rt.name_key) == name] if name else []
+        if len(found) == 1:
+            self.module.warn('the answer to the create request was lost (%s); found the %s it created: %s %s'
+                             % (err.message, rt.kind, rt.id_option, found[0].get(rt.id_key)))
+            return found[0]
+        if not found:
+            err.message += '; verified afterwards: no %s named %r exists, so nothing was created and it is safe to run again' % (
+                rt.kind, name)
+            err.landed = False
+        else:
+            err.message += '; verified afterwards: %d %ss named %r now exist (%s); remove the extra one' % (
+                len(found), rt.kind, name, ', '.join(r.get(rt.id_key, '?') for r in found))
+        raise err
+
+    def absent(self, current=None):
+        rt = self.rtype
+        if current is None:
+            current = self.find()
+        if current is None:
+            return False, None, None
+        diff = dict(before=rt.view(current), after={})
+        if not self.module.check_mode:
+            try:
+                rt.delete(current)
+            except ApiError as err:
+                if err.status == 404:
+                    return False, None, None
+                if err.landed is None and rt.get(current[rt.id_key]) is None:
+                    return True, None, diff
+                raise
+        return True, None, diff
+
+    def run(self, state=None):
+        """present/absent and exit the module with the standard result."""
+        state = state or self.params.get('state', 'present')
+        if state == 'absent':
+            changed, flat, diff = self.absent()
+        else:
+            changed, flat, diff = self.present()
+        self.exit(changed, flat, diff)
+
+    def result(self, changed, flat, diff, **extra):
+        result = dict(changed=changed)
+        result[self.rtype.kind] = self.rtype.view(flat) if flat else {}
+        if diff is not None and self.module._diff:
+            result['diff'] = diff
+        result.update(extra)
+        return result
+
+    def exit(self, changed, flat, diff, **extra):
+        self.module.exit_json(**self.result(changed, flat, diff, **extra))
+
+
+def fail(module, exc, **extra):
+    """Turn our exceptions into one clear ``fail_json`` (no traceback, no secret)."""
+    if isinstance(exc, ApiError):
+        result = exc.to_result()
+        result.update(extra)
+        module.fail_json(msg=str(exc), **result)
+    if isinstance(exc, PartialFailure):
+        module.fail_json(msg=str(exc), partial=exc.state, **extra)
+    if isinstance(exc, (WaitTimeout, WaitFailed)):
+        module.fail_json(msg=str(exc), **extra)
+    module.fail_json(msg=str(exc), **extra)
+
+
+HANDLED_ERRORS = (ApiError, ValidationError, PartialFailure, WaitTimeout, WaitFailed)

@@ -1,0 +1,113 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) backupdr.cloud contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: crosspeer_drive_info
+short_description: Read CrossPeer drives
+version_added: 0.1.0
+description:
+  - List your CrossPeer drives, or read one by O(uuid) or O(name).
+  - A drive shared with you or a standard drive can be read by O(uuid).
+  - Makes read requests only.
+author:
+  - backupdr.cloud contributors
+extends_documentation_fragment:
+  - backupdr.cloud.crosspeer
+  - backupdr.cloud.api
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.info_module
+attributes:
+  action_group:
+    version_added: 0.1.0
+options:
+  uuid:
+    description:
+      - UUID of one drive. An unknown UUID returns an empty list.
+    type: str
+  name:
+    description:
+      - Only drives with this name.
+    type: str
+  tags:
+    description:
+      - Only drives carrying at least one of these tags.
+    type: list
+    elements: str
+seealso:
+  - module: backupdr.cloud.crosspeer_drive
+"""
+
+EXAMPLES = r"""
+- name: All my drives
+  backupdr.cloud.crosspeer_drive_info:
+  register: all_drives
+
+- name: Drives tagged prod or db
+  backupdr.cloud.crosspeer_drive_info:
+    tags: [prod, db]
+  register: prod_drives
+
+- name: The Debian 6.0 standard drive
+  backupdr.cloud.crosspeer_drive_info:
+    uuid: 980cf63c-f21e-4382-997b-6541d5809629
+  register: debian
+"""
+
+RETURN = r"""
+drives:
+  description: The matching drives, as M(backupdr.cloud.crosspeer_drive) returns them.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - uuid: 6a5c1f0e-2b7d-4c1e-9b3f-0a2d0e7c9b41
+      name: db-data
+      size: 21474836480
+      claim_type: exclusive
+      readers: []
+      tags: [db, prod]
+      user_metadata: {owner: dba-team}
+      encryption_cipher: aes-xts-plain
+      status: active
+      user: 5f1c2b7e-8d4a-4c1e-9b3f-6a2d0e7c9b41
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer import (
+    CrossPeerClient, DriveType, check_uuid, crosspeer_argument_spec, list_filtered,
+)
+from ansible_collections.backupdr.cloud.plugins.module_utils.engine import HANDLED_ERRORS, fail
+from ansible_collections.backupdr.cloud.plugins.module_utils.http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=crosspeer_argument_spec(
+            uuid=dict(type='str'),
+            name=dict(type='str'),
+            tags=dict(type='list', elements='str', no_log=False),
+        ),
+        supports_check_mode=True,
+    )
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+    try:
+        if module.params['uuid']:
+            module.params['uuid'] = check_uuid(module.params['uuid'], 'uuid')
+        rtype = DriveType(CrossPeerClient(module.params), module.params)
+        drives = list_filtered(rtype, uuid=module.params['uuid'], name=module.params['name'],
+                               tags=module.params['tags'])
+        module.exit_json(changed=False, drives=[rtype.view(d) for d in drives])
+    except HANDLED_ERRORS as exc:
+        fail(module, exc)
+
+
+if __name__ == '__main__':
+    main()
