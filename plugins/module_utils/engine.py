@@ -260,6 +260,8 @@ class ResourceEngine:
         self.rtype = rtype
         self.params = module.params
         self.fields = [f for f in rtype.fields if not f.readonly]
+        #: Wire keys a module adds to a create request (its own markers).
+        self.create_extra = {}
 
     # -- inputs -----------------------------------------------------------------
     def desired(self):
@@ -375,6 +377,7 @@ class ResourceEngine:
         if not wanted.get(rt.name_option) and rt.name_option in [f.option for f in self.fields]:
             raise ValidationError(rt.name_option, 'is required to create a %s' % rt.kind)
         payload = self.create_payload(wanted)
+        payload.update(self.create_extra)
         after_view = dict((k, v) for k, v in self.masked(dict((o, (None, v)) for o, v in wanted.items()))[1].items())
         diff = dict(before={}, after=after_view)
         if self.module.check_mode:

@@ -201,11 +201,14 @@ class HttpClient:
         if auth is not None:
             self.session.auth = auth
         # requests reads HTTP(S)_PROXY / NO_PROXY / REQUESTS_CA_BUNDLE itself
-        # (trust_env); an explicit CA path wins over the environment.
+        # (trust_env).  An explicit CA path or validate_certs=false must win over
+        # REQUESTS_CA_BUNDLE, which requests lets override Session.verify, so
+        # it is passed with every request (self.verify) rather than set once.
+        self.verify = None
         if ca_path:
-            self.session.verify = ca_path
+            self.verify = ca_path
         elif not validate_certs:
-            self.session.verify = False
+            self.verify = False
             try:
                 import urllib3
                 urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
@@ -228,6 +231,8 @@ class HttpClient:
         method = method.upper()
         replayable = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         kwargs.setdefault('timeout', self.timeout)
+        if self.verify is not None:
+            kwargs.setdefault('verify', self.verify)
         attempt = 0
         while True:
             attempt += 1

@@ -300,7 +300,8 @@ class DriveImager:
         source = self.resolve_source()
         marker = self.marker(source)
         report = dict(source=source, conversion=self.spec['conversion'], started=False, finished=None)
-        if current is not None and current.get(IMAGE_MARKER) == marker and not self.module.params['force_image']:
+        if not created and current is not None and current.get(IMAGE_MARKER) == marker \
+                and not self.module.params['force_image']:
             report['finished'] = 'imaging' not in current
             return False, self.maybe_wait(current, report), report
         if current is not None and not created and not self.module.params['force_image']:
@@ -310,21 +311,29 @@ class DriveImager:
         if self.module.check_mode:
             return True, current, report
         rid = current['drive']
+        client = self.rtype.client
+        # The marker goes first (in the create request for a new drive): the
+        # service answers "busy" to any set while the drive is being imaged.
+        if current.get(IMAGE_MARKER) != marker:
+            client.post('drives/%s/set' % rid, {IMAGE_MARKER: marker}, idempotent=True)
+        path = 'drives/%s/image/%s' % (rid, source)
+        if self.spec['conversion'] != 'none':
+            path += '/' + self.spec['conversion']
         try:
-            path = 'drives/%s/image/%s' % (rid, source)
-            if self.spec['conversion'] != 'none':
-                path += '/' + self.spec['conversion']
-            self.rtype.client.post(path, None)
-            flat = self.rtype.client.post('drives/%s/set' % rid, {IMAGE_MARKER: marker}, idempotent=True)
+            client.post(path, None)
         except HANDLED_ERRORS as exc:
+            flat = self.rtype.get(rid) or {}
+            if 'imaging' in flat:
+                # The answer was lost but the job runs: it landed.
+                return True, self.maybe_wait(flat, report), report
+            client.post('drives/%s/set' % rid, {IMAGE_MARKER: ''}, idempotent=True)
             if created:
                 raise PartialFailure('drive %s (%s) was created, but imaging it from %s failed: %s. The drive exists '
-                                     'and is empty; re-run with force_image=true to image it' % (
+                                     'and is not imaged; re-run with force_image=true to image it' % (
                                          current.get('name'), rid, marker, exc),
-                                     state=dict(drive=self.rtype.view(current), imaged=False), cause=exc)
+                                     state=dict(drive=self.rtype.view(flat), imaged=False), cause=exc)
             raise
-        flat = flat or self.rtype.get(rid)
-        return True, self.maybe_wait(flat, report), report
+        return True, self.maybe_wait(self.rtype.get(rid) or current, report), report
 
     def maybe_wait(self, flat, report):
         if not self.module.params['wait'] or 'imaging' not in flat:
@@ -353,6 +362,8 @@ def main():
         wanted = engine.desired()
         imager = DriveImager(module, engine) if module.params['image'] else None
         current = engine.find()
+        if imager is not None and current is None:
+            engine.create_extra[IMAGE_MARKER] = imager.marker(imager.resolve_source())
         if current is None and imager is not None and 'size' not in wanted and not module.params['uuid']:
             wanted['size'] = imager.default_size(imager.resolve_source())
         if current is None and 'size' not in wanted and not module.params['uuid']:
