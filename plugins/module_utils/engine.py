@@ -74,7 +74,8 @@ class Field:
         self.secret = secret
         self._normalize = normalize
         self._parse = parse
-        self.absent = absent
+        # A missing list key means an empty list, so ``tags: []`` is idempotent.
+        self.absent = [] if absent is None and kind in ('list', 'set') else absent
 
     # -- values ------------------------------------------------------------
     def normalize(self, value):

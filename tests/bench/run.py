@@ -1,0 +1,137 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) backupdr.cloud contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""``make bench``: measure, print, never assert.
+
+Runs against a simulator that is already running (``--ready-file``, as
+``make sim-start`` writes it) and prints the figures that docs/performance.md
+quotes.  Results are also written as JSON to ``--output``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+try:
+    from urllib.request import Request, urlopen
+except ImportError:  # pragma: no cover
+    raise SystemExit('python 3 is required')
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+
+def admin(sim, method, path, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = Request(sim['sim_url'] + path, data=data, method=method, headers={'Content-Type': 'application/json'})
+    with urlopen(req, timeout=60) as resp:
+        raw = resp.read()
+    return json.loads(raw) if raw else {}
+
+
+def summary(sim):
+    return admin(sim, 'GET', '/_sim/requests?service=crosspeer')['summary']
+
+
+def playbook(args, sim, path, *extra):
+    env = dict(os.environ)
+    env.update(ANSIBLE_COLLECTIONS_PATH=args.collections_path, CROSSPEER_API_URL=sim['crosspeer_api_url'],
+               CROSSPEER_API_USER=sim['crosspeer_api_user'], CROSSPEER_API_KEY=sim['crosspeer_api_key'],
+               ANSIBLE_PYTHON_INTERPRETER=os.path.join(args.ansible_bin_dir, 'python'),
+               ANSIBLE_STDOUT_CALLBACK='default', ANSIBLE_NOCOLOR='1')
+    cmd = [os.path.join(args.ansible_bin_dir, 'ansible-playbook'), path] + list(extra)
+    start = time.monotonic()
+    proc = subprocess.run(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, check=False)
+    elapsed = time.monotonic() - start
+    if proc.returncode != 0:
+        sys.stdout.write(proc.stdout[-4000:])
+        raise SystemExit('%s failed (rc=%d)' % (path, proc.returncode))
+    return elapsed
+
+
+def bench_demo_rerun(args, sim):
+    """(a) reads and writes of an idempotent re-run of the demo playbook."""
+    admin(sim, 'POST', '/_sim/reset', {'service': 'crosspeer'})
+    admin(sim, 'POST', '/_sim/config', {'service': 'crosspeer', 'imaging_seconds': 0.5})
+    demo = os.path.join('playbooks', 'demo.yml')
+    inv = ['-i', os.path.join('playbooks', 'inventory', 'demo.crosspeer.yml')]
+    playbook(args, sim, demo, '--skip-tags', 'teardown', *inv)
+    first = summary(sim)
+    admin(sim, 'DELETE', '/_sim/requests')
+    playbook(args, sim, demo, '--skip-tags', 'teardown', *inv)
+    second = summary(sim)
+    playbook(args, sim, demo, '--tags', 'teardown', *inv)
+    return dict(first_run_reads=first['reads'], first_run_writes=first['writes'],
+                rerun_reads=second['reads'], rerun_writes=second['writes'])
+
+
+def bench_drives(args, sim, count=100):
+    """(b) wall time to converge N drives: modules vs ansible.builtin.uri."""
+    out = {}
+    for label, path in (('modules', 'drives_modules.yml'), ('uri', 'drives_uri.yml')):
+        admin(sim, 'POST', '/_sim/reset', {'service': 'crosspeer'})
+        pb = os.path.join(HERE, path)
+        out[label + '_create_s'] = playbook(args, sim, pb, '-e', 'bench_count=%d' % count)
+        admin(sim, 'DELETE', '/_sim/requests')
+        out[label + '_converged_s'] = playbook(args, sim, pb, '-e', 'bench_count=%d' % count)
+        out[label + '_converged_writes'] = summary(sim)['writes']
+        out[label + '_converged_requests'] = summary(sim)['total']
+    out['ratio_create'] = out['modules_create_s'] / out['uri_create_s']
+    out['ratio_converged'] = out['modules_converged_s'] / out['uri_converged_s']
+    out['count'] = count
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--ready-file', required=True)
+    parser.add_argument('--ansible-bin-dir', required=True)
+    parser.add_argument('--collections-path', required=True)
+    parser.add_argument('--output', default=os.path.join(ROOT, '.bench', 'results.json'))
+    parser.add_argument('--only', action='append', choices=['demo', 'drives', 'inventory', 'transfer'])
+    args = parser.parse_args()
+    with open(args.ready_file) as handle:
+        ready = json.load(handle)
+    svc = ready['services']['crosspeer']
+    sim = dict(sim_url=ready['http_url'], sim_https_url=ready['https_url'], sim_ca_path=ready['ca_path'],
+               crosspeer_api_url=svc['url'], crosspeer_https_url=svc['https_url'],
+               crosspeer_api_user=svc['user'], crosspeer_api_key=svc['api_key'])
+    workdir = os.path.join(ROOT, '.bench')
+    if not os.path.isdir(workdir):
+        os.makedirs(workdir)
+    wanted = args.only or ['demo', 'drives', 'inventory', 'transfer']
+    results = {}
+    if 'demo' in wanted:
+        results['demo_rerun'] = bench_demo_rerun(args, sim)
+        print('(a) demo re-run: %(rerun_reads)d reads, %(rerun_writes)d writes '
+              '(first run: %(first_run_reads)d reads, %(first_run_writes)d writes)' % results['demo_rerun'])
+    if 'drives' in wanted:
+        results['drives'] = bench_drives(args, sim)
+        print('(b) %(count)d drives, create: modules %(modules_create_s).1fs vs uri %(uri_create_s).1fs '
+              '(ratio %(ratio_create).2f); converged re-run: modules %(modules_converged_s).1fs '
+              '(%(modules_converged_writes)d writes, %(modules_converged_requests)d requests) vs uri '
+              '%(uri_converged_s).1fs (%(uri_converged_writes)d writes, %(uri_converged_requests)d requests) '
+              '(ratio %(ratio_converged).2f)' % results['drives'])
+    if 'inventory' in wanted:
+        import bench_inventory  # pylint: disable=import-outside-toplevel
+        admin(sim, 'POST', '/_sim/reset', {'service': 'crosspeer'})
+        results['inventory'] = bench_inventory.run(sim, workdir, ansible_bin_dir=args.ansible_bin_dir,
+                                                   collections_path=args.collections_path)
+    if 'transfer' in wanted:
+        import bench_transfer  # pylint: disable=import-outside-toplevel
+        admin(sim, 'POST', '/_sim/reset', {'service': 'crosspeer'})
+        results['transfer'] = bench_transfer.run(sim, workdir)
+    with open(args.output, 'w') as handle:
+        json.dump(results, handle, indent=2, sort_keys=True)
+    print('results written to %s' % os.path.relpath(args.output, ROOT))
+
+
+if __name__ == '__main__':
+    main()
