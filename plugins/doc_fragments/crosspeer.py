@@ -10,6 +10,13 @@ __metaclass__ = type
 class ModuleDocFragment:
     # CrossPeer authentication options.
     DOCUMENTATION = r"""
+attributes:
+  action_group:
+    description: Use C(group/backupdr.cloud.crosspeer) or C(group/backupdr.cloud.all) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - backupdr.cloud.crosspeer
+      - backupdr.cloud.all
 options:
   api_url:
     description:

@@ -30,6 +30,8 @@ from ansible_collections.backupdr.cloud.plugins.module_utils.http import ApiErro
 from ansible_collections.backupdr.cloud.plugins.module_utils.waiting import WaitFailed, WaitTimeout, paginate
 
 MASK = '********'
+#: ``current`` argument default meaning "not looked up yet" (``None`` means "looked up: absent").
+LOOKUP = object()
 
 
 class ValidationError(Exception):
@@ -339,11 +341,11 @@ class ResourceEngine:
         return before, after
 
     # -- states -----------------------------------------------------------------------
-    def present(self, current=None, wanted=None):
+    def present(self, current=LOOKUP, wanted=None):
         """Create or update; returns (changed, flat_after, diff)."""
         rt = self.rtype
         wanted = self.desired() if wanted is None else wanted
-        if current is None:
+        if current is LOOKUP:
             current = self.find()
         wanted = rt.resolve(wanted)
         if current is None:
@@ -409,9 +411,9 @@ class ResourceEngine:
                 len(found), rt.kind, name, ', '.join(r.get(rt.id_key, '?') for r in found))
         raise err
 
-    def absent(self, current=None):
+    def absent(self, current=LOOKUP):
         rt = self.rtype
-        if current is None:
+        if current is LOOKUP:
             current = self.find()
         if current is None:
             return False, None, None

@@ -18,18 +18,12 @@ description:
   - Updates are sent in one request carrying only the changed keys. V(tags), V(readers) and
     V(user_metadata) are the whole truth once given, so entries that are no longer wanted are removed.
 author:
-  - backupdr.cloud contributors
+  - backupdr.cloud contributors (@backupdr)
 extends_documentation_fragment:
   - backupdr.cloud.crosspeer
   - backupdr.cloud.api
+  - backupdr.cloud.attributes
   - backupdr.cloud.wait
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  action_group:
-    version_added: 0.1.0
 options:
   state:
     description:

@@ -16,15 +16,11 @@ description:
   - A drive shared with you or a standard drive can be read by O(uuid).
   - Makes read requests only.
 author:
-  - backupdr.cloud contributors
+  - backupdr.cloud contributors (@backupdr)
 extends_documentation_fragment:
   - backupdr.cloud.crosspeer
   - backupdr.cloud.api
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.info_module
-attributes:
-  action_group:
-    version_added: 0.1.0
+  - backupdr.cloud.attributes.info_module
 options:
   uuid:
     description:
