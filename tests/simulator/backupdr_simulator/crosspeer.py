@@ -96,7 +96,11 @@ Servers
        ("stop the server first").  Re-sending an unchanged value is accepted.
   D24. vnc:password IS returned by info (like ElasticStack does); clients
        must mask it.
-  D25. Attached drives must be the caller's own (404 missing otherwise);
+  D25. Attached drives must be the caller's own or readable by the caller
+       (a shared drive, a standard drive or an install CD; 404 missing
+       otherwise); a drive the caller does not own is attached read-only and
+       takes no exclusive claim.  A NIC given without nic:N:mac gets a
+       generated MAC ("a randomly generated address is used"), shown by info;
        nic:N:vlan must be a vlan resource of the caller and a static
        nic:N:dhcp an ip resource of the caller (404 missing otherwise).
        avoid:drives / avoid:servers are create-only (400 on set), must name
@@ -133,6 +137,7 @@ import hmac
 import ipaddress
 import json
 import math
+import random
 import re
 import time
 import uuid
@@ -1121,7 +1126,7 @@ class CrossPeerService(Service):
         return value.lower()
 
     def _v_drive(self, user, key, value):  # pylint: disable=unused-argument
-        return self._own_drive(user, value).uuid
+        return self._readable_drive(user, value).uuid
 
     def _v_media(self, user, key, value):  # pylint: disable=unused-argument
         if value not in ('disk', 'cdrom'):
@@ -1174,10 +1179,12 @@ class CrossPeerService(Service):
     def _check_startable(self, server):
         for device, drive_uuid in server.drive_refs():
             drive = self.drives.get(drive_uuid)
-            if drive is None or drive.user != server.user:
+            if drive is None or not drive.readable_by(server.user):
                 raise missing('drive %s attached as %s not found' % (drive_uuid, device))
             if drive.job is not None:
                 raise busy('drive %s attached as %s is being imaged' % (drive_uuid, device))
+            if drive.user != server.user:
+                continue  # attached read-only (D25): no exclusive claim
             others = drive.claimed - {server.uuid}
             if others and drive.claim_type == 'exclusive':
                 raise busy('drive %s attached as %s is claimed by server %s' % (
@@ -1298,6 +1305,7 @@ class CrossPeerService(Service):
             raise usage('%s required to create a server' % ' and '.join(absent))
         for key, value in SERVER_DEFAULTS:
             updates.setdefault(key, value)
+        _generate_macs(updates)
         server = Server(str(uuid.uuid4()), ctx.user, updates)
         if start:
             self._check_startable(server)
@@ -1333,6 +1341,10 @@ class CrossPeerService(Service):
         target.config.update(updates)
         for key, value in SERVER_DEFAULTS:
             target.config.setdefault(key, value)
+        for key in [k for k in target.config if k.startswith('nic:') and k.endswith(':mac')]:
+            if key[:-len('mac')] + 'model' not in target.config:
+                del target.config[key]  # the NIC is gone, and its MAC with it
+        _generate_macs(target.config)
         return ('props', self.server_info_pairs(target))
 
     def server_start(self, ctx, server):
@@ -1479,3 +1491,12 @@ def _ipv4(key, value):
         return str(ipaddress.IPv4Address(value))
     except ValueError as exc:
         raise usage('%s must be an IPv4 address or auto, not %r' % (key, value)) from exc
+
+
+def _generate_macs(config):
+    """Give every NIC without nic:N:mac a random, locally administered MAC (D25)."""
+    for key in [k for k in config if k.startswith('nic:') and k.endswith(':model')]:
+        mac_key = key[:-len('model')] + 'mac'
+        if not config.get(mac_key):
+            octets = [0x02] + [random.randint(0, 255) for dummy in range(5)]
+            config[mac_key] = ':'.join('%02x' % o for o in octets)
