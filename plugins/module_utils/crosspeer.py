@@ -376,17 +376,25 @@ class ResourceKindType(CrossPeerType):
         Field('type', readonly=True),
         Field('resource', readonly=True),
         Field('name'),
-        Field('tags', kind='set'),
+        # The API leaves an empty tag list out of info: missing means no tags,
+        # so that tags=[] is idempotent.
+        Field('tags', kind='set', absent=[]),
         UserMetadataField(),
     )
+
+    #: The seed documents ``GET resources/info`` (every resource, each with its
+    #: ``type`` key) and ``GET /resources[/TYPE]/list``, but no
+    #: ``resources/TYPE/info``: list everything and keep this type's resources.
+    list_path = 'resources/info'
 
     @property
     def rtype(self):
         return self.params.get('type') or 'ip'
 
-    @property
-    def list_path(self):
-        return 'resources/%s/info' % self.rtype
+    def list(self):
+        """This type's resources (``type: all`` in the params keeps every type)."""
+        items = super(ResourceKindType, self).list()
+        return items if self.rtype == 'all' else [r for r in items if r.get('type') == self.rtype]
 
     @property
     def get_path(self):
