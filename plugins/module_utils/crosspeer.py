@@ -240,7 +240,8 @@ class CrossPeerClient:
             headers={'Accept': 'application/json'}, timeout=params.get('api_timeout', 30),
             validate_certs=params.get('validate_certs', True), ca_path=params.get('ca_path'),
             retries=params.get('api_retries', 5), retry_max_delay=params.get('api_retry_max_delay', 30.0),
-            error_parser=error_parser, busy_detector=busy_detector)
+            error_parser=error_parser, busy_detector=busy_detector,
+            pool_size=max(10, params.get('parallel') or 0))
 
     def call(self, method, path, data=None, idempotent=None):
         kwargs = {}

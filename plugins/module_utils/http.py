@@ -30,6 +30,7 @@ __metaclass__ = type
 
 import email.utils
 import random
+import threading
 import time
 import traceback
 
@@ -38,11 +39,13 @@ from ansible.module_utils.basic import env_fallback
 try:
     import requests
     from requests import exceptions as req_exc
+    from requests.adapters import HTTPAdapter
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError:  # pragma: no cover - exercised by the sanity import test
     requests = None
     req_exc = None
+    HTTPAdapter = None
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
@@ -181,7 +184,7 @@ class HttpClient:
     def __init__(self, base_url, service='api', auth=None, headers=None, timeout=30,
                  validate_certs=True, ca_path=None, retries=5, retry_max_delay=30.0,
                  retry_base_delay=0.5, error_parser=None, busy_detector=None,
-                 sleep=time.sleep):
+                 sleep=time.sleep, pool_size=10):
         if not HAS_REQUESTS:
             raise ApiError('the Python library "requests" is required', service=service)
         self.base_url = base_url.rstrip('/') + '/'
@@ -194,7 +197,11 @@ class HttpClient:
         self.busy_detector = busy_detector or (lambda response, code: False)
         self.sleep = sleep
         self.stats = dict(requests=0, reads=0, writes=0, retries=0)
+        self._stats_lock = threading.Lock()  # transfers send from several threads
         self.session = requests.Session()
+        if pool_size > 10:  # keep every parallel connection alive instead of reopening
+            for prefix in ('http://', 'https://'):
+                self.session.mount(prefix, HTTPAdapter(pool_connections=1, pool_maxsize=pool_size))
         self.session.headers['User-Agent'] = USER_AGENT
         if headers:
             self.session.headers.update(headers)
@@ -216,6 +223,11 @@ class HttpClient:
                 pass
         self.validate_certs = validate_certs
 
+    def _count(self, *keys):
+        with self._stats_lock:
+            for key in keys:
+                self.stats[key] += 1
+
     def url(self, path):
         if path.startswith('http://') or path.startswith('https://'):
             return path
@@ -236,8 +248,7 @@ class HttpClient:
         attempt = 0
         while True:
             attempt += 1
-            self.stats['requests'] += 1
-            self.stats['reads' if method in READ_METHODS else 'writes'] += 1
+            self._count('requests', 'reads' if method in READ_METHODS else 'writes')
             failure = None
             response = None
             try:
@@ -262,6 +273,8 @@ class HttpClient:
                                landed=landed, retryable=retry)
             else:
                 retry, landed = should_retry(method, replayable, failure=failure)
+                if method in READ_METHODS:
+                    landed = False  # a read changes nothing, whatever happened to it
                 wait_hint = None
                 err = ApiError('connection failed: %s' % _short(error), method=method, path=path,
                                service=self.service, landed=landed, retryable=retry,
@@ -270,7 +283,7 @@ class HttpClient:
                 if retry and attempt > 1:
                     err.message = '%s (gave up after %d attempts)' % (err.message, attempt)
                 raise err
-            self.stats['retries'] += 1
+            self._count('retries')
             if response is not None:
                 response.close()
             self.sleep(backoff_delay(attempt, base=self.retry_base_delay, cap=self.retry_max_delay,
