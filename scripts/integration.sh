@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# ansible-test integration for ansible-core 2.21 (at -vvvv, logged) and 2.17,
+# plus the secret check.  Run through scripts/with-sim.sh so the simulator is
+# up and CROSSPEER_API_KEY holds the API key from its ready file.
+#
+# Environment (set by the Makefile): VENV, VENV_217, TOOLS_BIN, COLL_DIR,
+# TEST_PYTHON (e.g. 3.12), LOG_DIR.
+set -euo pipefail
+
+: "${VENV:?}" "${VENV_217:?}" "${TOOLS_BIN:?}" "${COLL_DIR:?}" "${TEST_PYTHON:?}" "${LOG_DIR:?}"
+key="${CROSSPEER_API_KEY:-}"
+if [ -z "$key" ]; then
+    echo "ERROR: the simulator's ready file has no services.crosspeer.api_key; cannot run the secret check" >&2
+    exit 1
+fi
+
+shopt -s nullglob
+targets=("$COLL_DIR"/tests/integration/targets/*/)
+if [ "${#targets[@]}" -eq 0 ]; then
+    echo "integration: no targets under tests/integration/targets/ yet -- nothing to run"
+    exit 0
+fi
+
+mkdir -p "$LOG_DIR"
+log="$LOG_DIR/integration-2.21-vvvv.log"
+
+secret_check() {
+    # $1 = what was just run
+    local hits
+    # (ansible-test copies integration_config.yml, which holds the key, into
+    # tests/output/.tmp/ while a target runs: that copy is not a leak)
+    hits="$( { grep -rlF --exclude=integration_config.yml -- "$key" "$COLL_DIR/tests/output" 2>/dev/null || true; \
+               grep -lF -- "$key" "$log" 2>/dev/null || true; } )"
+    if [ -n "$hits" ]; then
+        echo "ERROR: the simulator's API key leaked into the output of $1:" >&2
+        while IFS= read -r line; do printf '    %s\n' "$line" >&2; done <<< "$hits"
+        echo "  at (file:line; the key itself is not printed):" >&2
+        grep -rnF --exclude=integration_config.yml -- "$key" "$log" "$COLL_DIR/tests/output" 2>/dev/null | cut -d: -f1,2 | head -n 20 >&2 || true
+        exit 1
+    fi
+    echo "secret check after $1: API key not found in the log or tests/output/"
+}
+
+cd "$COLL_DIR"
+rm -rf tests/output
+
+echo "=== ansible-test integration (ansible-core $("$VENV/bin/python" -c 'import ansible; print(ansible.__version__)'), -vvvv, log: $log)"
+set +e
+PATH="$TOOLS_BIN:$VENV/bin:$PATH" "$VENV/bin/ansible-test" integration --venv --python "$TEST_PYTHON" --color no -vvvv 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+secret_check "ansible-test integration -vvvv (2.21)"
+[ "$rc" -eq 0 ] || { echo "ERROR: ansible-test integration (2.21) failed (exit $rc)" >&2; exit "$rc"; }
+
+echo "=== ansible-test integration (ansible-core $("$VENV_217/bin/python" -c 'import ansible; print(ansible.__version__)'))"
+PATH="$TOOLS_BIN:$VENV_217/bin:$PATH" "$VENV_217/bin/ansible-test" integration --venv --python "$TEST_PYTHON" --color no
+secret_check "ansible-test integration (2.17)"
