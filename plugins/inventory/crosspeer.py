@@ -117,11 +117,11 @@ seealso:
 """
 
 EXAMPLES = r"""
-# crosspeer.yml: every server, named after its name, credentials from
-# CROSSPEER_API_USER and CROSSPEER_API_KEY in the environment
-plugin: backupdr.cloud.crosspeer
-
-# ---
+# The smallest configuration, crosspeer.yml, is one line: every server, named
+# after its name, credentials from CROSSPEER_API_USER and CROSSPEER_API_KEY:
+#
+#   plugin: backupdr.cloud.crosspeer
+#
 # prod.crosspeer.yml: running servers tagged prod or web, with prefixed variables,
 # extra groups and a one hour cache
 plugin: backupdr.cloud.crosspeer
@@ -159,7 +159,7 @@ from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer import (
 )
 from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer_server import ServerType
 from ansible_collections.backupdr.cloud.plugins.module_utils.engine import ValidationError
-from ansible_collections.backupdr.cloud.plugins.module_utils.http import ApiError
+from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import ApiError
 
 API_OPTIONS = ('api_url', 'api_user', 'api_key', 'validate_certs', 'ca_path', 'api_timeout',
                'api_retries', 'api_retry_max_delay')

@@ -39,7 +39,7 @@ from ansible.module_utils.basic import env_fallback
 from ansible_collections.backupdr.cloud.plugins.module_utils.engine import (
     Field, ResourceType, ValidationError,
 )
-from ansible_collections.backupdr.cloud.plugins.module_utils.http import (
+from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import (
     ApiError, HttpClient, api_argument_spec,
 )
 

@@ -26,7 +26,7 @@ __metaclass__ = type
 
 import copy
 
-from ansible_collections.backupdr.cloud.plugins.module_utils.http import ApiError
+from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import ApiError
 from ansible_collections.backupdr.cloud.plugins.module_utils.waiting import WaitFailed, WaitTimeout, paginate
 
 MASK = '********'

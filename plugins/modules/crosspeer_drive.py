@@ -232,7 +232,7 @@ from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer import (
 from ansible_collections.backupdr.cloud.plugins.module_utils.engine import (
     HANDLED_ERRORS, PartialFailure, ResourceEngine, ValidationError, fail,
 )
-from ansible_collections.backupdr.cloud.plugins.module_utils.http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.backupdr.cloud.plugins.module_utils.waiting import WAIT_ARGUMENT_SPEC, wait_for
 
 

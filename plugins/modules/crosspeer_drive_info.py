@@ -80,7 +80,7 @@ from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer import (
     CrossPeerClient, DriveType, check_uuid, crosspeer_argument_spec, list_filtered,
 )
 from ansible_collections.backupdr.cloud.plugins.module_utils.engine import HANDLED_ERRORS, fail
-from ansible_collections.backupdr.cloud.plugins.module_utils.http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 
 
 def main():

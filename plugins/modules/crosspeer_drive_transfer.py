@@ -293,7 +293,7 @@ from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer import (
 from ansible_collections.backupdr.cloud.plugins.module_utils.engine import (
     HANDLED_ERRORS, ResourceEngine, ValidationError, fail,
 )
-from ansible_collections.backupdr.cloud.plugins.module_utils.http import (
+from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import (
     HAS_REQUESTS, REQUESTS_IMPORT_ERROR, ApiError,
 )
 from ansible_collections.backupdr.cloud.plugins.module_utils import transfer

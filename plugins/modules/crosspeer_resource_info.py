@@ -124,7 +124,7 @@ from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer import (
 from ansible_collections.backupdr.cloud.plugins.module_utils.engine import (
     HANDLED_ERRORS, ValidationError, fail,
 )
-from ansible_collections.backupdr.cloud.plugins.module_utils.http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 
 TYPES = ('ip', 'vlan')
 

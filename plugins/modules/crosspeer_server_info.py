@@ -98,7 +98,7 @@ from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer import (
 )
 from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer_server import STATUSES, ServerType
 from ansible_collections.backupdr.cloud.plugins.module_utils.engine import HANDLED_ERRORS, fail
-from ansible_collections.backupdr.cloud.plugins.module_utils.http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 
 
 def main():

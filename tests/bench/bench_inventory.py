@@ -176,7 +176,7 @@ def load_sim_file(path):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--sim-file', required=True, help='simulator variables (/tmp/dev/sim-NAME.yml)')
     parser.add_argument('--ansible-bin-dir', help='directory holding ansible-inventory (default: PATH)')
     parser.add_argument('--collections-path', help='ANSIBLE_COLLECTIONS_PATH holding backupdr.cloud')

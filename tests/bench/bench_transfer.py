@@ -291,7 +291,7 @@ def load_sim_file(path):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--sim-file', required=True, help='vars file written by /tmp/dev/sim.sh NAME')
     parser.add_argument('--workdir', default=None, help='where to create the 256 MiB file (default: a temp dir)')
     args = parser.parse_args(argv)

@@ -11,7 +11,7 @@ import email.utils
 
 import pytest
 
-from ansible_collections.backupdr.cloud.plugins.module_utils.http import (
+from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import (
     ApiError, backoff_delay, parse_retry_after, should_retry,
 )
 

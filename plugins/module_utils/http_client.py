@@ -249,7 +249,7 @@ class HttpClient:
         while True:
             attempt += 1
             self._count('requests', 'reads' if method in READ_METHODS else 'writes')
-            failure = None
+            failure = error = None
             response = None
             try:
                 response = self.session.request(method, self.url(path), stream=stream, **kwargs)
