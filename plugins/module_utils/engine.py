@@ -26,7 +26,11 @@ __metaclass__ = type
 
 import copy
 
-from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import ApiError
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import (
+    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, ApiError,
+)
 from ansible_collections.backupdr.cloud.plugins.module_utils.waiting import WaitFailed, WaitTimeout, paginate
 
 MASK = '********'
@@ -464,3 +468,15 @@ def fail(module, exc, **extra):
 
 
 HANDLED_ERRORS = (ApiError, ValidationError, PartialFailure, WaitTimeout, WaitFailed)
+
+
+def run_module(argument_spec, body, **module_kwargs):
+    """Every module's ``main()``: build the module (check mode supported), check
+    for ``requests``, run ``body(module)`` and turn our errors into ``fail_json``."""
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **module_kwargs)
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+    try:
+        body(module)
+    except HANDLED_ERRORS as exc:
+        fail(module, exc)

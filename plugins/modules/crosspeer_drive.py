@@ -224,15 +224,12 @@ image:
       type: bool
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer import (
     IMAGE_MARKER, CrossPeerClient, DriveType, crosspeer_argument_spec, is_uuid,
 )
 from ansible_collections.backupdr.cloud.plugins.module_utils.engine import (
-    HANDLED_ERRORS, PartialFailure, ResourceEngine, ValidationError, fail,
+    HANDLED_ERRORS, PartialFailure, ResourceEngine, ValidationError, run_module,
 )
-from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.backupdr.cloud.plugins.module_utils.waiting import WAIT_ARGUMENT_SPEC, wait_for
 
 
@@ -340,40 +337,35 @@ class DriveImager:
         return flat
 
 
+def run(module):
+    client = CrossPeerClient(module.params)
+    engine = ResourceEngine(module, DriveType(client, module.params))
+    wanted = engine.desired()  # validates every option before any request
+    if module.params['state'] == 'absent':
+        engine.run('absent')
+    imager = DriveImager(module, engine) if module.params['image'] else None
+    current = engine.find()
+    if imager is not None and current is None:
+        source = imager.resolve_source()
+        engine.create_extra[IMAGE_MARKER] = imager.marker(source)
+        if 'size' not in wanted and not module.params['uuid']:
+            wanted['size'] = imager.default_size(source)
+    if current is None and 'size' not in wanted and not module.params['uuid']:
+        raise ValidationError('size', 'is required to create a drive')
+    changed, flat, diff = engine.present(current, wanted)
+    extra = {}
+    if imager is not None:
+        img_changed, flat, extra['image'] = imager.apply(flat, current is None)
+        if img_changed and diff is not None:
+            diff['after']['image'] = imager.marker(extra['image']['source'])
+        elif img_changed:
+            diff = dict(before={}, after=dict(image=imager.marker(extra['image']['source'])))
+        changed = changed or img_changed
+    engine.exit(changed, flat, diff, **extra)
+
+
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        required_one_of=[('uuid', 'name')],
-        supports_check_mode=True,
-    )
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
-    try:
-        client = CrossPeerClient(module.params)
-        engine = ResourceEngine(module, DriveType(client, module.params))
-        if module.params['state'] == 'absent':
-            engine.run('absent')
-        wanted = engine.desired()
-        imager = DriveImager(module, engine) if module.params['image'] else None
-        current = engine.find()
-        if imager is not None and current is None:
-            engine.create_extra[IMAGE_MARKER] = imager.marker(imager.resolve_source())
-        if current is None and imager is not None and 'size' not in wanted and not module.params['uuid']:
-            wanted['size'] = imager.default_size(imager.resolve_source())
-        if current is None and 'size' not in wanted and not module.params['uuid']:
-            raise ValidationError('size', 'is required to create a drive')
-        changed, flat, diff = engine.present(current, wanted)
-        extra = {}
-        if imager is not None:
-            img_changed, flat, extra['image'] = imager.apply(flat, current is None)
-            if img_changed and diff is not None:
-                diff['after']['image'] = imager.marker(extra['image']['source'])
-            elif img_changed:
-                diff = dict(before={}, after=dict(image=imager.marker(extra['image']['source'])))
-            changed = changed or img_changed
-        engine.exit(changed, flat, diff, **extra)
-    except HANDLED_ERRORS as exc:
-        fail(module, exc)
+    run_module(argument_spec(), run, required_one_of=[('uuid', 'name')])
 
 
 if __name__ == '__main__':

@@ -74,35 +74,31 @@ drives:
       user: 5f1c2b7e-8d4a-4c1e-9b3f-6a2d0e7c9b41
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer import (
     CrossPeerClient, DriveType, check_uuid, crosspeer_argument_spec, list_filtered,
 )
-from ansible_collections.backupdr.cloud.plugins.module_utils.engine import HANDLED_ERRORS, fail
-from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.backupdr.cloud.plugins.module_utils.engine import run_module
+
+
+def argument_spec():
+    return crosspeer_argument_spec(
+        uuid=dict(type='str'),
+        name=dict(type='str'),
+        tags=dict(type='list', elements='str', no_log=False),
+    )
+
+
+def run(module):
+    if module.params['uuid']:
+        module.params['uuid'] = check_uuid(module.params['uuid'], 'uuid')
+    rtype = DriveType(CrossPeerClient(module.params), module.params)
+    drives = list_filtered(rtype, uuid=module.params['uuid'], name=module.params['name'],
+                           tags=module.params['tags'])
+    module.exit_json(changed=False, drives=[rtype.view(d) for d in drives])
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=crosspeer_argument_spec(
-            uuid=dict(type='str'),
-            name=dict(type='str'),
-            tags=dict(type='list', elements='str', no_log=False),
-        ),
-        supports_check_mode=True,
-    )
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
-    try:
-        if module.params['uuid']:
-            module.params['uuid'] = check_uuid(module.params['uuid'], 'uuid')
-        rtype = DriveType(CrossPeerClient(module.params), module.params)
-        drives = list_filtered(rtype, uuid=module.params['uuid'], name=module.params['name'],
-                               tags=module.params['tags'])
-        module.exit_json(changed=False, drives=[rtype.view(d) for d in drives])
-    except HANDLED_ERRORS as exc:
-        fail(module, exc)
+    run_module(argument_spec(), run)
 
 
 if __name__ == '__main__':

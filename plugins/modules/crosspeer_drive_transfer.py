@@ -285,17 +285,11 @@ import os
 import stat
 import time
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer import (
     CHUNK_SIZE, CONTENT_MARKER, CrossPeerClient, DriveType, crosspeer_argument_spec, is_uuid, parse_size,
 )
-from ansible_collections.backupdr.cloud.plugins.module_utils.engine import (
-    HANDLED_ERRORS, ResourceEngine, ValidationError, fail,
-)
-from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import (
-    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, ApiError,
-)
+from ansible_collections.backupdr.cloud.plugins.module_utils.engine import ResourceEngine, ValidationError, run_module
+from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import ApiError
 from ansible_collections.backupdr.cloud.plugins.module_utils import transfer
 
 PART_SUFFIX = '.part'
@@ -660,21 +654,20 @@ class DriveTransfer:
         self.module.exit_json(**self.result)
 
 
-def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+def run(module):
+    job = DriveTransfer(module)
     try:
-        job = DriveTransfer(module)
         if module.params['mode'] == 'upload':
             job.upload()
         else:
             job.download()
-        job.exit()
-    except HANDLED_ERRORS as exc:
-        fail(module, exc)
     except (IOError, OSError) as exc:
         module.fail_json(msg='local file error: %s' % exc)
+    job.exit()
+
+
+def main():
+    run_module(argument_spec(), run)
 
 
 if __name__ == '__main__':

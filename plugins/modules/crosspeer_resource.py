@@ -148,15 +148,10 @@ resource:
       sample: 91.203.56.2
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer import (
     CrossPeerClient, ResourceKindType, crosspeer_argument_spec,
 )
-from ansible_collections.backupdr.cloud.plugins.module_utils.engine import (
-    HANDLED_ERRORS, ResourceEngine, fail,
-)
-from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.backupdr.cloud.plugins.module_utils.engine import ResourceEngine, run_module
 
 
 def argument_spec():
@@ -170,26 +165,20 @@ def argument_spec():
     )
 
 
+def run(module):
+    client = CrossPeerClient(module.params)
+    engine = ResourceEngine(module, ResourceKindType(client, module.params))
+    # Validates every option (the resource's format too) before any request,
+    # also for state=absent.
+    wanted = engine.desired()
+    if module.params['state'] == 'absent':
+        engine.run('absent')
+    changed, flat, diff = engine.present(wanted=wanted)
+    engine.exit(changed, flat, diff)
+
+
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        required_one_of=[('resource', 'name')],
-        supports_check_mode=True,
-    )
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
-    try:
-        client = CrossPeerClient(module.params)
-        engine = ResourceEngine(module, ResourceKindType(client, module.params))
-        # Validates every option (the resource's format too) before any request,
-        # also for state=absent.
-        wanted = engine.desired()
-        if module.params['state'] == 'absent':
-            engine.run('absent')
-        changed, flat, diff = engine.present(wanted=wanted)
-        engine.exit(changed, flat, diff)
-    except HANDLED_ERRORS as exc:
-        fail(module, exc)
+    run_module(argument_spec(), run, required_one_of=[('resource', 'name')])
 
 
 if __name__ == '__main__':

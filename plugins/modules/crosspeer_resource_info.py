@@ -116,15 +116,10 @@ resources:
       sample: 91.203.56.2
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer import (
     CrossPeerClient, ResourceKindType, check_uuid, crosspeer_argument_spec, is_ipv4, is_uuid,
 )
-from ansible_collections.backupdr.cloud.plugins.module_utils.engine import (
-    HANDLED_ERRORS, ValidationError, fail,
-)
-from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.backupdr.cloud.plugins.module_utils.engine import ValidationError, run_module
 
 TYPES = ('ip', 'vlan')
 
@@ -167,27 +162,25 @@ def sort_key(flat):
     return (TYPES.index(kind) if kind in TYPES else len(TYPES), flat.get('name') or '', flat.get('resource') or '')
 
 
-def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+def run(module):
     params = module.params
-    try:
-        found = []
-        if params['resource']:
-            kind = resource_type_of(params['resource'], params['type'])
-            rid = params['resource'].lower() if kind == 'vlan' else params['resource']
-            client = CrossPeerClient(params)
-            flat = ResourceKindType(client, dict(type=kind)).get(rid)
-            found = [flat] if flat else []
-        else:
-            client = CrossPeerClient(params)
-            found = ResourceKindType(client, dict(type=params['type'])).list()
-        view = ResourceKindType(client, {}).view
-        resources = [view(r) for r in sorted((r for r in found if matches(r, params)), key=sort_key)]
-        module.exit_json(changed=False, resources=resources)
-    except HANDLED_ERRORS as exc:
-        fail(module, exc)
+    found = []
+    if params['resource']:
+        kind = resource_type_of(params['resource'], params['type'])
+        rid = params['resource'].lower() if kind == 'vlan' else params['resource']
+        client = CrossPeerClient(params)
+        flat = ResourceKindType(client, dict(type=kind)).get(rid)
+        found = [flat] if flat else []
+    else:
+        client = CrossPeerClient(params)
+        found = ResourceKindType(client, dict(type=params['type'])).list()
+    view = ResourceKindType(client, {}).view
+    resources = [view(r) for r in sorted((r for r in found if matches(r, params)), key=sort_key)]
+    module.exit_json(changed=False, resources=resources)
+
+
+def main():
+    run_module(argument_spec(), run)
 
 
 if __name__ == '__main__':

@@ -360,16 +360,13 @@ partial:
 
 import copy
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer import (
     CrossPeerClient, crosspeer_argument_spec,
 )
 from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer_server import LIVE_OPTIONS, ServerType
 from ansible_collections.backupdr.cloud.plugins.module_utils.engine import (
-    HANDLED_ERRORS, PartialFailure, ResourceEngine, ValidationError, fail,
+    HANDLED_ERRORS, PartialFailure, ResourceEngine, ValidationError, run_module,
 )
-from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.backupdr.cloud.plugins.module_utils.waiting import (
     WAIT_ARGUMENT_SPEC, WaitTimeout, wait_for,
 )
@@ -667,17 +664,7 @@ class ServerRunner:
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        required_one_of=[('uuid', 'name')],
-        supports_check_mode=True,
-    )
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
-    try:
-        ServerRunner(module).run()
-    except HANDLED_ERRORS as exc:
-        fail(module, exc)
+    run_module(argument_spec(), lambda module: ServerRunner(module).run(), required_one_of=[('uuid', 'name')])
 
 
 if __name__ == '__main__':

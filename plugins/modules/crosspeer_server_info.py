@@ -91,40 +91,36 @@ servers:
       user: 5f1c2b7e-8d4a-4c1e-9b3f-6a2d0e7c9b41
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer import (
     CrossPeerClient, check_uuid, crosspeer_argument_spec, has_any_tag,
 )
 from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer_server import STATUSES, ServerType
-from ansible_collections.backupdr.cloud.plugins.module_utils.engine import HANDLED_ERRORS, fail
-from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.backupdr.cloud.plugins.module_utils.engine import run_module
+
+
+def argument_spec():
+    return crosspeer_argument_spec(
+        uuid=dict(type='str'),
+        name=dict(type='str'),
+        tags=dict(type='list', elements='str', no_log=False),
+        status=dict(type='list', elements='str', choices=list(STATUSES)),
+    )
+
+
+def run(module):
+    params = module.params
+    if params['uuid']:
+        params['uuid'] = check_uuid(params['uuid'], 'uuid')
+    rtype = ServerType(CrossPeerClient(params), {})
+    tagged = has_any_tag(params['tags'])
+    statuses = set(params['status'] or STATUSES)
+    servers = rtype.select(rid=params['uuid'], name=params['name'],
+                           predicate=lambda flat: tagged(flat) and flat.get('status') in statuses)
+    module.exit_json(changed=False, servers=[rtype.view(flat) for flat in servers])
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=crosspeer_argument_spec(
-            uuid=dict(type='str'),
-            name=dict(type='str'),
-            tags=dict(type='list', elements='str', no_log=False),
-            status=dict(type='list', elements='str', choices=list(STATUSES)),
-        ),
-        supports_check_mode=True,
-    )
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
-    try:
-        params = module.params
-        if params['uuid']:
-            params['uuid'] = check_uuid(params['uuid'], 'uuid')
-        rtype = ServerType(CrossPeerClient(params), {})
-        tagged = has_any_tag(params['tags'])
-        statuses = set(params['status'] or STATUSES)
-        servers = rtype.select(rid=params['uuid'], name=params['name'],
-                               predicate=lambda flat: tagged(flat) and flat.get('status') in statuses)
-        module.exit_json(changed=False, servers=[rtype.view(flat) for flat in servers])
-    except HANDLED_ERRORS as exc:
-        fail(module, exc)
+    run_module(argument_spec(), run)
 
 
 if __name__ == '__main__':
