@@ -122,12 +122,23 @@ def main():
     if 'inventory' in wanted:
         import bench_inventory  # pylint: disable=import-outside-toplevel
         admin(sim, 'POST', '/_sim/reset', {'service': 'crosspeer'})
-        results['inventory'] = bench_inventory.run(sim, workdir, ansible_bin_dir=args.ansible_bin_dir,
-                                                   collections_path=args.collections_path)
+        inv = results['inventory'] = bench_inventory.run(sim, workdir, ansible_bin_dir=args.ansible_bin_dir,
+                                                         collections_path=args.collections_path)
+        print('(c) inventory of %d servers: uncached %.1fs wall (%d request), cached %.1fs wall (%d requests, '
+              'cache rewritten: %s); ansible-inventory with no plugin: %.1fs' % (
+                  inv['count'], inv['uncached']['wall_best'], inv['uncached']['requests'],
+                  inv['cache_hit']['wall_best'], inv['cache_hit']['requests'], inv['cache_hit']['cache_rewritten'],
+                  inv['baseline']['wall_best']))
     if 'transfer' in wanted:
         import bench_transfer  # pylint: disable=import-outside-toplevel
         admin(sim, 'POST', '/_sim/reset', {'service': 'crosspeer'})
-        results['transfer'] = bench_transfer.run(sim, workdir)
+        xfer = results['transfer'] = bench_transfer.run(sim, workdir)
+        print('(d) upload of a 256 MiB file: module pipeline (gzip level 1, 4 in flight, verify on) %.0f MiB/s, '
+              'without verify %.0f MiB/s; the same gzip\'d bytes over one requests stream %.0f MiB/s '
+              '(compression not timed); with 50 ms latency per request: pipeline %.0f MiB/s vs stream %.0f MiB/s' % (
+                  xfer['pipeline_default_l1_p4_verify']['mib_s'], xfer['pipeline_l1_p4']['mib_s'],
+                  xfer['baseline_sequential_requests_l1']['mib_s'], xfer['latency_50ms']['pipeline_l1_p4']['mib_s'],
+                  xfer['latency_50ms']['baseline_sequential_requests_l1']['mib_s']))
     with open(args.output, 'w') as handle:
         json.dump(results, handle, indent=2, sort_keys=True)
     print('results written to %s' % os.path.relpath(args.output, ROOT))
