@@ -183,7 +183,7 @@ simulator: venv-2.21
 
 demo: venv install
 	@scripts/with-sim.sh "$(PY)" -- env ANSIBLE_COLLECTIONS_PATH="$(INSTALL_DIR)" PATH="$(VENV)/bin:$(PATH)" \
-	    ansible-playbook playbooks/demo.yml
+	    ansible-playbook -i playbooks/inventory/demo.crosspeer.yml playbooks/demo.yml
 
 # Extra arguments: make bench BENCH_ARGS="--only transfer"
 BENCH_ARGS ?=
