@@ -102,7 +102,7 @@ options:
         default: none
   force_image:
     description:
-      - Image an existing drive again (its contents are overwritten).
+      - Image an existing drive again (its contents are overwritten). Requires O(image).
     type: bool
     default: false
 notes:
@@ -365,7 +365,8 @@ def run(module):
 
 
 def main():
-    run_module(argument_spec(), run, required_one_of=[('uuid', 'name')])
+    run_module(argument_spec(), run, required_one_of=[('uuid', 'name')],
+               required_if=[('force_image', True, ['image'])])
 
 
 if __name__ == '__main__':
