@@ -153,6 +153,7 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_native
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer import (
     SECRET_KEYS, CrossPeerClient, is_ipv4,
@@ -333,7 +334,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _add(self, hostname, flat, variables, strict):
         self.inventory.add_host(hostname)
         for key, value in variables.items():
-            self.inventory.set_variable(hostname, key, value)
+            # Data from the API is never a template (a tag or user:* value of
+            # "{{ lookup('pipe', ...) }}" must not run on the controller).
+            self.inventory.set_variable(hostname, key, wrap_var(value))
         groups = []
         if flat.get('status'):
             groups.append(group_name(STATUS_GROUP, flat['status']))
