@@ -37,3 +37,18 @@ options:
     type: str
     required: true
 """
+
+    # Tags and user:* metadata, which drives, servers and resources all carry.
+    METADATA = r"""
+options:
+  tags:
+    description:
+      - Tags of the drive, server or resource. An empty list removes all tags.
+    type: list
+    elements: str
+  user_metadata:
+    description:
+      - User-defined C(user:KEY VALUE) pairs, given without the C(user:) prefix.
+      - Keys not in this dictionary are removed. Keys starting with C(backupdr-) are reserved.
+    type: dict
+"""

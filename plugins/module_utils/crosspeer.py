@@ -69,8 +69,18 @@ CROSSPEER_ARGUMENT_SPEC = dict(
 )
 
 
-def crosspeer_argument_spec(**options):
+#: ``tags`` and ``user_metadata`` (doc fragment ``backupdr.cloud.crosspeer.metadata``).
+METADATA_ARGUMENT_SPEC = dict(
+    tags=dict(type='list', elements='str', no_log=False),
+    user_metadata=dict(type='dict'),
+)
+
+
+def crosspeer_argument_spec(with_metadata=False, **options):
+    """Auth + common HTTP options, ``tags``/``user_metadata`` if asked, then the module's own."""
     spec = api_argument_spec(**dict((k, dict(v)) for k, v in CROSSPEER_ARGUMENT_SPEC.items()))
+    if with_metadata:
+        spec.update((k, dict(v)) for k, v in METADATA_ARGUMENT_SPEC.items())
     spec.update(options)
     return spec
 

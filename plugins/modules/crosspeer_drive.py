@@ -21,6 +21,7 @@ author:
   - backupdr.cloud contributors (@backupdr)
 extends_documentation_fragment:
   - backupdr.cloud.crosspeer
+  - backupdr.cloud.crosspeer.metadata
   - backupdr.cloud.api
   - backupdr.cloud.attributes
   - backupdr.cloud.wait
@@ -56,16 +57,6 @@ options:
       - An empty list removes all readers.
     type: list
     elements: str
-  tags:
-    description:
-      - Tags of the drive. An empty list removes all tags.
-    type: list
-    elements: str
-  user_metadata:
-    description:
-      - User-defined C(user:KEY VALUE) pairs, given without the C(user:) prefix.
-      - Keys not in this dictionary are removed. Keys starting with C(backupdr-) are reserved.
-    type: dict
   encryption_cipher:
     description:
       - Encryption of the drive. Can only be chosen when the drive is created.
@@ -235,14 +226,13 @@ from ansible_collections.backupdr.cloud.plugins.module_utils.waiting import WAIT
 
 def argument_spec():
     spec = crosspeer_argument_spec(
+        with_metadata=True,
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         uuid=dict(type='str'),
         name=dict(type='str'),
         size=dict(type='str'),
         claim_type=dict(type='str', choices=['exclusive', 'shared']),
         readers=dict(type='list', elements='str'),
-        tags=dict(type='list', elements='str', no_log=False),
-        user_metadata=dict(type='dict'),
         encryption_cipher=dict(type='str', choices=['none', 'aes-xts-plain']),
         avoid=dict(type='list', elements='str'),
         image=dict(type='dict', options=dict(

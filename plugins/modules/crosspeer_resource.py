@@ -23,6 +23,7 @@ author:
   - backupdr.cloud contributors (@backupdr)
 extends_documentation_fragment:
   - backupdr.cloud.crosspeer
+  - backupdr.cloud.crosspeer.metadata
   - backupdr.cloud.api
   - backupdr.cloud.attributes
 options:
@@ -48,16 +49,6 @@ options:
     description:
       - Name of the resource. Required to create one.
     type: str
-  tags:
-    description:
-      - Tags of the resource. An empty list removes all tags.
-    type: list
-    elements: str
-  user_metadata:
-    description:
-      - User-defined C(user:KEY VALUE) pairs, given without the C(user:) prefix.
-      - Keys not in this dictionary are removed. Keys starting with C(backupdr-) are reserved.
-    type: dict
 seealso:
   - module: backupdr.cloud.crosspeer_resource_info
 """
@@ -156,12 +147,11 @@ from ansible_collections.backupdr.cloud.plugins.module_utils.engine import Resou
 
 def argument_spec():
     return crosspeer_argument_spec(
+        with_metadata=True,
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         type=dict(type='str', choices=['ip', 'vlan'], required=True),
         resource=dict(type='str'),
         name=dict(type='str'),
-        tags=dict(type='list', elements='str', no_log=False),
-        user_metadata=dict(type='dict'),
     )
 
 

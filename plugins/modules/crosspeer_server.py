@@ -24,6 +24,7 @@ author:
   - backupdr.cloud contributors (@backupdr)
 extends_documentation_fragment:
   - backupdr.cloud.crosspeer
+  - backupdr.cloud.crosspeer.metadata
   - backupdr.cloud.api
   - backupdr.cloud.attributes
   - backupdr.cloud.wait
@@ -138,16 +139,6 @@ options:
     description:
       - Require VeNCrypt-style TLS authentication in addition to the password.
     type: bool
-  tags:
-    description:
-      - Tags of the server. An empty list removes all tags.
-    type: list
-    elements: str
-  user_metadata:
-    description:
-      - User-defined C(user:KEY VALUE) pairs, given without the C(user:) prefix.
-      - Keys not in this dictionary are removed. Keys starting with C(backupdr-) are reserved.
-    type: dict
   avoid_drives:
     description:
       - UUIDs of existing drives the new server must not share physical hardware with.
@@ -377,6 +368,7 @@ RUNNING = ('active', 'paused')
 
 def argument_spec():
     spec = crosspeer_argument_spec(
+        with_metadata=True,
         state=dict(type='str', choices=['present', 'started', 'stopped', 'restarted', 'absent'], default='present'),
         uuid=dict(type='str'),
         name=dict(type='str'),
@@ -399,8 +391,6 @@ def argument_spec():
         vnc=dict(type='str'),
         vnc_password=dict(type='str', no_log=True),
         vnc_tls=dict(type='bool'),
-        tags=dict(type='list', elements='str', no_log=False),
-        user_metadata=dict(type='dict'),
         avoid_drives=dict(type='list', elements='str'),
         avoid_servers=dict(type='list', elements='str'),
         stop_method=dict(type='str', choices=['shutdown', 'stop'], default='shutdown'),
