@@ -15,10 +15,10 @@ Seeds ``count`` servers in the simulator through its admin API, then times
 
 Standalone::
 
-    python tests/bench/bench_inventory.py --sim-file /tmp/dev/sim-inv.yml \\
-        --ansible-bin-dir /tmp/dev/bin --collections-path /tmp/dev/coll
+    python tests/bench/bench_inventory.py --sim-file .sim/ready.json \\
+        --ansible-bin-dir .venv/bin --collections-path .build/collections
 
-Only the standard library is used; the simulator must already run (``/tmp/dev/sim.sh NAME``).
+Only the standard library is used; the simulator must already run (``make sim-start``).
 Resets the simulator's CrossPeer state.
 """
 
@@ -36,7 +36,10 @@ import subprocess
 import sys
 import tempfile
 import time
+
 from urllib.request import Request, urlopen
+
+from simfile import load_sim_file
 
 BASE_CONFIG = """plugin: backupdr.cloud.crosspeer
 api_url: {crosspeer_api_url}
@@ -109,7 +112,7 @@ def run(sim, workdir, count=5000, ansible_bin_dir=None, collections_path=None, r
     """Seed ``count`` servers and time the inventory; returns a dict of figures.
 
     ``sim`` holds the simulator variables (``sim_url``, ``crosspeer_api_url``,
-    ``crosspeer_api_user``, ``crosspeer_api_key``), as in /tmp/dev/sim-NAME.yml.
+    ``crosspeer_api_user``, ``crosspeer_api_key``), as tests/bench/simfile.py reads them.
     The kinds are run round-robin ``repeat`` times, so that a load change on the
     machine affects them alike; CPU seconds (of the ansible-inventory process)
     are less sensitive to load than wall seconds.
@@ -165,19 +168,9 @@ def run(sim, workdir, count=5000, ansible_bin_dir=None, collections_path=None, r
     return figures
 
 
-def load_sim_file(path):
-    with open(path, encoding='utf-8') as handle:
-        text = handle.read()
-    try:
-        return json.loads(text)
-    except ValueError:
-        import yaml  # the sim files are JSON, which is YAML too; plain YAML needs PyYAML
-        return yaml.safe_load(text)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
-    parser.add_argument('--sim-file', required=True, help='simulator variables (/tmp/dev/sim-NAME.yml)')
+    parser.add_argument('--sim-file', required=True, help='the simulator ready file (.sim/ready.json) or a file of its variables')
     parser.add_argument('--ansible-bin-dir', help='directory holding ansible-inventory (default: PATH)')
     parser.add_argument('--collections-path', help='ANSIBLE_COLLECTIONS_PATH holding backupdr.cloud')
     parser.add_argument('--count', type=int, default=5000, help='servers to seed (default 5000)')

@@ -12,7 +12,7 @@ It returns and prints seconds, MiB/s and compression ratios.
 
 Standalone::
 
-    python tests/bench/bench_transfer.py --sim-file /tmp/dev/sim-xfer.yml
+    python tests/bench/bench_transfer.py --sim-file .sim/ready.json
 
 ``sim`` holds the keys of the sim file: crosspeer_api_url, crosspeer_api_user,
 crosspeer_api_key (and sim_url, unused).
@@ -29,6 +29,8 @@ import sys
 import tempfile
 import threading
 import time
+
+from simfile import load_sim_file
 
 MIB = 1024 * 1024
 FILE_SIZE = 256 * MIB
@@ -280,19 +282,9 @@ def run(sim, workdir):
     return results
 
 
-def load_sim_file(path):
-    with open(path) as handle:
-        text = handle.read()
-    try:
-        return json.loads(text)
-    except ValueError:
-        import yaml
-        return yaml.safe_load(text)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
-    parser.add_argument('--sim-file', required=True, help='vars file written by /tmp/dev/sim.sh NAME')
+    parser.add_argument('--sim-file', required=True, help='the simulator ready file (.sim/ready.json) or a file of its variables')
     parser.add_argument('--workdir', default=None, help='where to create the 256 MiB file (default: a temp dir)')
     args = parser.parse_args(argv)
     sim = load_sim_file(args.sim_file)

@@ -26,6 +26,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
+from simfile import load_sim_file  # noqa: E402  pylint: disable=wrong-import-position
+
 
 def admin(sim, method, path, body=None):
     data = None if body is None else json.dumps(body).encode()
@@ -97,12 +99,7 @@ def main():
     parser.add_argument('--output', default=os.path.join(ROOT, '.bench', 'results.json'))
     parser.add_argument('--only', action='append', choices=['demo', 'drives', 'inventory', 'transfer'])
     args = parser.parse_args()
-    with open(args.ready_file) as handle:
-        ready = json.load(handle)
-    svc = ready['services']['crosspeer']
-    sim = dict(sim_url=ready['http_url'], sim_https_url=ready['https_url'], sim_ca_path=ready['ca_path'],
-               crosspeer_api_url=svc['url'], crosspeer_https_url=svc['https_url'],
-               crosspeer_api_user=svc['user'], crosspeer_api_key=svc['api_key'])
+    sim = load_sim_file(args.ready_file)
     workdir = os.path.join(ROOT, '.bench')
     if not os.path.isdir(workdir):
         os.makedirs(workdir)
