@@ -184,7 +184,7 @@ class HttpClient:
     def __init__(self, base_url, service='api', auth=None, headers=None, timeout=30,
                  validate_certs=True, ca_path=None, retries=5, retry_max_delay=30.0,
                  retry_base_delay=0.5, error_parser=None, busy_detector=None,
-                 sleep=time.sleep, pool_size=10):
+                 sleep=time.sleep, pool_size=10, authenticator=None):
         if not HAS_REQUESTS:
             raise ApiError('the Python library "requests" is required', service=service)
         self.base_url = base_url.rstrip('/') + '/'
@@ -195,6 +195,10 @@ class HttpClient:
         self.retry_base_delay = float(retry_base_delay)
         self.error_parser = error_parser or default_error_parser
         self.busy_detector = busy_detector or (lambda response, code: False)
+        # A bearer-token provider (module_utils/oauth.py): ``headers(http)``
+        # gives the Authorization header, ``refresh(http, rejected)`` gets a
+        # new token after a 401 and returns whether one was obtained.
+        self.authenticator = authenticator
         self.sleep = sleep
         self.stats = dict(requests=0, reads=0, writes=0, retries=0)
         self._stats_lock = threading.Lock()  # transfers send from several threads
@@ -233,26 +237,38 @@ class HttpClient:
             return path
         return self.base_url + path.lstrip('/')
 
-    def request(self, method, path, idempotent=None, expected=None, stream=False, **kwargs):
+    def request(self, method, path, idempotent=None, expected=None, stream=False, authenticate=True, **kwargs):
         """Send a request; return the ``requests.Response``.
 
         ``idempotent`` overrides the method-based replayability guess (mark
         POSTs that are safe to repeat).  ``expected`` is a tuple of accepted
-        statuses (default: any 2xx).  Raises :class:`ApiError`.
+        statuses (default: any 2xx).  ``authenticate=False`` sends the request
+        without the authenticator's token (the token request itself).
+        Raises :class:`ApiError`.
+
+        A 401 answered to a request carrying a token from the authenticator is
+        recovered once: the token is renewed and the request sent again (a
+        401 means the request was not processed, so a write may be repeated).
         """
         method = method.upper()
         replayable = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         kwargs.setdefault('timeout', self.timeout)
         if self.verify is not None:
             kwargs.setdefault('verify', self.verify)
+        authenticator = self.authenticator if authenticate else None
+        base_headers = kwargs.pop('headers', None) or {}
+        renewed = False
         attempt = 0
         while True:
             attempt += 1
+            headers = dict(base_headers)
+            if authenticator is not None:
+                headers.update(authenticator.headers(self))
             self._count('requests', 'reads' if method in READ_METHODS else 'writes')
             failure = error = None
             response = None
             try:
-                response = self.session.request(method, self.url(path), stream=stream, **kwargs)
+                response = self.session.request(method, self.url(path), stream=stream, headers=headers, **kwargs)
             except req_exc.SSLError as exc:
                 raise ApiError('TLS verification failed (set ca_path to the CA bundle that signed the '
                                'server certificate, or validate_certs=false for a test endpoint): %s'
@@ -264,10 +280,19 @@ class HttpClient:
                 if (expected is None and 200 <= response.status_code < 300) or \
                         (expected is not None and response.status_code in expected):
                     return response
+                if response.status_code == 401 and authenticator is not None and not renewed:
+                    renewed = True
+                    if authenticator.refresh(self, headers.get('Authorization')):
+                        response.close()
+                        attempt -= 1  # not a retry: the API did not process the request
+                        continue
                 code, message, details = self.error_parser(response)
                 busy = self.busy_detector(response, code)
                 retry, landed = should_retry(method, replayable, status=response.status_code, busy=busy)
                 wait_hint = parse_retry_after(response.headers.get('Retry-After'))
+                if wait_hint is None and isinstance(details, dict):
+                    # Services that put the hint in the body (Acronis: context.retry_after)
+                    wait_hint = parse_retry_after(details.get('retry_after'))
                 err = ApiError(message, status=response.status_code, code=code, method=method,
                                path=path, details=details, service=self.service,
                                landed=landed, retryable=retry)
