@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
 # ansible-test integration for ansible-core 2.21 (at -vvvv, logged) and 2.17,
 # plus the secret check.  Run through scripts/with-sim.sh so the simulator is
-# up and CROSSPEER_API_KEY holds the API key from its ready file.
+# up and CROSSPEER_API_KEY and ACRONIS_DR_{ADMIN,OPERATOR,READONLY}_CLIENT_SECRET
+# hold the secrets from its ready file.
 #
 # Environment (set by the Makefile): VENV, VENV_217, TOOLS_BIN, COLL_DIR,
 # TEST_PYTHON (e.g. 3.12), LOG_DIR.
 set -euo pipefail
 
 : "${VENV:?}" "${VENV_217:?}" "${TOOLS_BIN:?}" "${COLL_DIR:?}" "${TEST_PYTHON:?}" "${LOG_DIR:?}"
-key="${CROSSPEER_API_KEY:-}"
-if [ -z "$key" ]; then
-    echo "ERROR: the simulator's ready file has no services.crosspeer.api_key; cannot run the secret check" >&2
-    exit 1
-fi
+# The secrets to look for, by the name of the variable that holds each one
+# (names are printed, values never).
+secret_vars=(CROSSPEER_API_KEY ACRONIS_DR_ADMIN_CLIENT_SECRET ACRONIS_DR_OPERATOR_CLIENT_SECRET
+             ACRONIS_DR_READONLY_CLIENT_SECRET)
+grep_args=()
+for var in "${secret_vars[@]}"; do
+    if [ -z "${!var:-}" ]; then
+        echo "ERROR: $var is empty (the simulator's ready file lacks that secret); cannot run the secret check" >&2
+        exit 1
+    fi
+    grep_args+=(-e "${!var}")
+done
 
 shopt -s nullglob
 targets=("$COLL_DIR"/tests/integration/targets/*/)
@@ -26,19 +34,24 @@ log="$LOG_DIR/integration-2.21-vvvv.log"
 
 secret_check() {
     # $1 = what was just run
-    local hits
-    # (ansible-test copies integration_config.yml, which holds the key, into
+    local hits var
+    # (ansible-test copies integration_config.yml, which holds the secrets, into
     # tests/output/.tmp/ while a target runs: that copy is not a leak)
-    hits="$( { grep -rlF --exclude=integration_config.yml -- "$key" "$COLL_DIR/tests/output" 2>/dev/null || true; \
-               grep -lF -- "$key" "$log" 2>/dev/null || true; } )"
+    hits="$( { grep -rlF --exclude=integration_config.yml "${grep_args[@]}" "$COLL_DIR/tests/output" 2>/dev/null || true; \
+               grep -lF "${grep_args[@]}" "$log" 2>/dev/null || true; } )"
     if [ -n "$hits" ]; then
-        echo "ERROR: the simulator's API key leaked into the output of $1:" >&2
+        echo "ERROR: a simulator secret leaked into the output of $1:" >&2
         while IFS= read -r line; do printf '    %s\n' "$line" >&2; done <<< "$hits"
-        echo "  at (file:line; the key itself is not printed):" >&2
-        grep -rnF --exclude=integration_config.yml -- "$key" "$log" "$COLL_DIR/tests/output" 2>/dev/null | cut -d: -f1,2 | head -n 20 >&2 || true
+        for var in "${secret_vars[@]}"; do
+            if grep -rqF --exclude=integration_config.yml -- "${!var}" "$log" "$COLL_DIR/tests/output" 2>/dev/null; then
+                echo "  the value of $var, at (file:line; the secret itself is not printed):" >&2
+                grep -rnF --exclude=integration_config.yml -- "${!var}" "$log" "$COLL_DIR/tests/output" 2>/dev/null \
+                    | cut -d: -f1,2 | head -n 20 >&2 || true
+            fi
+        done
         exit 1
     fi
-    echo "secret check after $1: API key not found in the log or tests/output/"
+    echo "secret check after $1: no simulator secret (${secret_vars[*]}) in the log or tests/output/"
 }
 
 cd "$COLL_DIR"

@@ -5,7 +5,7 @@
     python scripts/sim.py status
     python scripts/sim.py config PATH...   # (re)write integration_config.yml
     python scripts/sim.py env              # shell 'export' lines for the demo
-    python scripts/sim.py get KEY          # one value, e.g. crosspeer_api_key
+    python scripts/sim.py get KEY          # one value, e.g. crosspeer_api_key or ACRONIS_DR_URL
 
 ``start`` runs ``tests/simulator/run.py --port 0 --tls-port 0 --ready-file
 .sim/ready.json --state-dir .sim/state --quiet`` with this interpreter in its
@@ -15,7 +15,15 @@ writes ``integration_config.yml`` to every ``--config`` path.
 
 The ready file (written by the simulator):
     {"http_url", "https_url", "ca_path", "pid",
-     "services": {"crosspeer": {"url", "https_url", "user", "api_key"}}}
+     "services": {"crosspeer": {"url", "https_url", "user", "api_key"},
+                  "acronis_dr": {"url", "https_url",     # data center URLs, no trailing slash
+                                 "clients": {"admin"|"operator"|"readonly": {"client_id", "client_secret", "scope"}}}}}
+
+Variables (integration_config.yml / ``get``; ``env`` prints them upper-cased):
+    sim_url, sim_https_url, sim_ca_path,
+    crosspeer_api_url, crosspeer_https_url, crosspeer_api_user, crosspeer_api_key,
+    acronis_dr_url, acronis_dr_https_url,
+    acronis_dr_{admin,operator,readonly}_client_id, acronis_dr_{admin,operator,readonly}_client_secret
 """
 
 import argparse
@@ -41,9 +49,14 @@ def read_ready(path=READY):
         return json.load(f)
 
 
+ACRONIS_DR_ROLES = ("admin", "operator", "readonly")
+
+
 def config_vars(ready):
-    cp = ready.get("services", {}).get("crosspeer", {})
-    return {
+    services = ready.get("services", {})
+    cp = services.get("crosspeer", {})
+    acr = services.get("acronis_dr", {})
+    values = {
         "sim_url": ready.get("http_url", ""),
         "sim_https_url": ready.get("https_url", ""),
         "sim_ca_path": ready.get("ca_path", ""),
@@ -51,20 +64,20 @@ def config_vars(ready):
         "crosspeer_https_url": cp.get("https_url", ""),
         "crosspeer_api_user": cp.get("user", ""),
         "crosspeer_api_key": cp.get("api_key", ""),
+        "acronis_dr_url": acr.get("url", ""),
+        "acronis_dr_https_url": acr.get("https_url", ""),
     }
+    clients = acr.get("clients", {})
+    for role in ACRONIS_DR_ROLES:
+        client = clients.get(role, {})
+        values["acronis_dr_%s_client_id" % role] = client.get("client_id", "")
+        values["acronis_dr_%s_client_secret" % role] = client.get("client_secret", "")
+    return values
 
 
 def env_vars(ready):
-    v = config_vars(ready)
-    return {
-        "SIM_URL": v["sim_url"],
-        "SIM_HTTPS_URL": v["sim_https_url"],
-        "SIM_CA_PATH": v["sim_ca_path"],
-        "CROSSPEER_API_URL": v["crosspeer_api_url"],
-        "CROSSPEER_HTTPS_URL": v["crosspeer_https_url"],
-        "CROSSPEER_API_USER": v["crosspeer_api_user"],
-        "CROSSPEER_API_KEY": v["crosspeer_api_key"],
-    }
+    # the same names upper-cased: SIM_URL, CROSSPEER_API_KEY, ACRONIS_DR_ADMIN_CLIENT_SECRET...
+    return dict((key.upper(), value) for key, value in config_vars(ready).items())
 
 
 def write_config(ready, paths):

@@ -7,7 +7,9 @@
 # PYTHON runs scripts/sim.py and the simulator.  The command sees the
 # simulator's coordinates as environment variables (SIM_URL, SIM_HTTPS_URL,
 # SIM_CA_PATH, CROSSPEER_API_URL, CROSSPEER_HTTPS_URL, CROSSPEER_API_USER,
-# CROSSPEER_API_KEY) and each --config path holds an integration_config.yml.
+# CROSSPEER_API_KEY, ACRONIS_DR_URL, ACRONIS_DR_HTTPS_URL and
+# ACRONIS_DR_{ADMIN,OPERATOR,READONLY}_CLIENT_{ID,SECRET}: every variable of
+# `scripts/sim.py env`) and each --config path holds an integration_config.yml.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

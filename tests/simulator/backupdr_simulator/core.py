@@ -22,8 +22,9 @@ Writing a service: subclass :class:`Service`, set ``name``, ``prefix`` and
 ``handle(request)`` (called with the global lock held), optionally
 ``prepare(request)`` (called without the lock, for CPU-heavy decoding),
 ``identify(request)`` (auth user for the request log), ``credentials()`` (for
-the ready file) and ``admin(action, method, params)``; then list the class in
-``registry.py``.
+the ready file), ``admin(action, method, params)``, ``error(...)`` and
+``fault_response(rule, request)`` (service-shaped error bodies); then list the
+class in ``registry.py``.
 """
 
 import json
@@ -136,8 +137,8 @@ class Service:
         """Service-specific error response."""
         return Response.text(status, message, [('X-Error', kind)])
 
-    def fault_response(self, rule):
-        """Response for an injected fault (not used for reset/slow)."""
+    def fault_response(self, rule, request=None):  # pylint: disable=unused-argument
+        """Response for an injected fault (not used for reset/slow); ``request`` is the faulted request."""
         kind = rule['fault']
         retry = [('Retry-After', format_seconds(rule.get('retry_after', 1)))]
         if kind == 'busy':
@@ -662,7 +663,7 @@ class _Handler(BaseHTTPRequestHandler):
             if kind == 'slow':
                 time.sleep(rule['delay'])
             else:
-                response = service.fault_response(rule)
+                response = service.fault_response(rule, request)
                 self._send(response)
                 return response.status, kind
         response = _run_service(simulator, service, request)
@@ -673,7 +674,7 @@ class _Handler(BaseHTTPRequestHandler):
             if kind == 'slow':
                 time.sleep(rule['delay'])
             else:
-                response = service.fault_response(rule)
+                response = service.fault_response(rule, request)
         self._send(response)
         return response.status, kind
 

@@ -8,10 +8,12 @@ To add a service: write a module with a :class:`core.Service` subclass (own
 ``handle()``) and append its class to ``SERVICE_CLASSES``.
 """
 
+from .acronis_dr import AcronisDRService
 from .crosspeer import CrossPeerService
 
 SERVICE_CLASSES = (
     CrossPeerService,
+    AcronisDRService,
 )
 
 
