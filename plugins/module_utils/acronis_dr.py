@@ -210,11 +210,22 @@ def issue_text(issue):
     return '%s: %s' % (err.get('code') or 'issue', err.get('message') or (err.get('debug') or {}).get('msg') or '')
 
 
+def issue_lines(obj):
+    """``_issues`` as ``CODE: message`` lines, each once (the API repeats an issue per action link)."""
+    out = []
+    for issue in obj.get('_issues') or ():
+        if isinstance(issue, dict):
+            line = issue_text(issue)
+            if line not in out:
+                out.append(line)
+    return out
+
+
 def server_view(server):
     """The server as modules return it: the API's fields, ``_links`` reduced to their rels."""
     out = dict((k, v) for k, v in server.items() if k != '_links')
     out['links'] = sorted(r for r in links(server) if r)
-    out['issues'] = [issue_text(i) for i in server.get('_issues') or () if isinstance(i, dict)]
+    out['issues'] = issue_lines(server)
     out['failover'] = failover_mode(server)
     return out
 
@@ -223,7 +234,7 @@ def site_view(site):
     """A site as modules return it: ``links`` rels and ``issues`` as ``CODE: message`` lines."""
     out = dict((k, v) for k, v in site.items() if k != '_links')
     out['links'] = sorted(r for r in links(site) if r)
-    out['issues'] = [issue_text(i) for i in site.get('_issues') or () if isinstance(i, dict)]
+    out['issues'] = issue_lines(site)
     return out
 
 
