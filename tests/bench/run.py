@@ -97,13 +97,14 @@ def main():
     parser.add_argument('--ansible-bin-dir', required=True)
     parser.add_argument('--collections-path', required=True)
     parser.add_argument('--output', default=os.path.join(ROOT, '.bench', 'results.json'))
-    parser.add_argument('--only', action='append', choices=['demo', 'drives', 'inventory', 'transfer'])
+    parser.add_argument('--only', action='append',
+                        choices=['demo', 'drives', 'inventory', 'transfer', 'acronis_token', 'acronis_inventory'])
     args = parser.parse_args()
     sim = load_sim_file(args.ready_file)
     workdir = os.path.join(ROOT, '.bench')
     if not os.path.isdir(workdir):
         os.makedirs(workdir)
-    wanted = args.only or ['demo', 'drives', 'inventory', 'transfer']
+    wanted = args.only or ['demo', 'drives', 'inventory', 'transfer', 'acronis_token', 'acronis_inventory']
     results = {}
     if 'demo' in wanted:
         results['demo_rerun'] = bench_demo_rerun(args, sim)
@@ -136,6 +137,27 @@ def main():
                   xfer['pipeline_default_l1_p4_verify']['mib_s'], xfer['pipeline_l1_p4']['mib_s'],
                   xfer['baseline_sequential_requests_l1']['mib_s'], xfer['latency_50ms']['pipeline_l1_p4']['mib_s'],
                   xfer['latency_50ms']['baseline_sequential_requests_l1']['mib_s']))
+    if 'acronis_token' in wanted or 'acronis_inventory' in wanted:
+        import bench_acronis  # pylint: disable=import-outside-toplevel
+    if 'acronis_token' in wanted:
+        tok = results['acronis_token'] = bench_acronis.run_token(
+            sim, workdir, ansible_bin_dir=args.ansible_bin_dir, collections_path=args.collections_path)
+        print('(e) Acronis DR, 50 info tasks with client credentials and a fresh token cache: %d token request(s), '
+              '%d requests in all, %.1fs; 10 hosts x 5 tasks, forks 10: %d token request(s), %d requests; '
+              'token_cache=false: %d token requests, %d requests' % (
+                  tok['sequential']['token_requests'], tok['sequential']['requests'], tok['sequential']['wall'],
+                  tok['forks_10']['token_requests'], tok['forks_10']['requests'],
+                  tok['no_token_cache']['token_requests'], tok['no_token_cache']['requests']))
+    if 'acronis_inventory' in wanted:
+        acr = results['acronis_inventory'] = bench_acronis.run_inventory(
+            sim, workdir, ansible_bin_dir=args.ansible_bin_dir, collections_path=args.collections_path)
+        print('(f) Acronis DR inventory of %d servers (%d pages), %d ms per request: uncached %.1fs wall '
+              '(%d requests, floor %d x %d ms = %.1fs), cached %.1fs wall (%d requests, cache rewritten: %s); '
+              'ansible-inventory with no plugin: %.1fs' % (
+                  acr['count'], acr['pages'], acr['latency_s'] * 1000, acr['uncached']['wall_best'],
+                  acr['uncached']['requests'], acr['uncached']['requests'], acr['latency_s'] * 1000,
+                  acr['floor_requests_s'], acr['cache_hit']['wall_best'], acr['cache_hit']['requests'],
+                  acr['cache_hit']['cache_rewritten'], acr['baseline']['wall_best']))
     with open(args.output, 'w') as handle:
         json.dump(results, handle, indent=2, sort_keys=True)
     print('results written to %s' % os.path.relpath(args.output, ROOT))

@@ -1,0 +1,469 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) backupdr.cloud contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: acronis_dr
+short_description: Acronis Cyber Cloud Disaster Recovery cloud servers as an Ansible inventory
+version_added: 0.1.0
+description:
+  - Reads the cloud servers (primary and recovery servers) and the disaster recovery sites of an Acronis Cyber Cloud
+    Disaster Recovery tenant through the DR API v2 (C(GET /servers) and C(GET /sites), following the cursors
+    through every page of 50) and makes each server a host.
+  - Hosts are named after the server's name, or its UUID (O(hostname_source)).
+  - Host variables, prefixed with O(hostvars_prefix), are the server as M(backupdr.cloud.acronis_dr_server_info)
+    returns it (for example C(uuid), C(name), C(type), C(status), C(public_ip), C(site_uuid), C(vm), C(recovery),
+    C(links), C(issues) and C(failover)), without the raw C(_issues) list, plus C(site), a summary of the server's
+    site (C(uuid), C(failover_readiness), C(status), C(default), C(issues)), or V(null) when the site is not listed.
+  - C(ansible_host) is the server's C(public_ip) when it has one (O(ansible_host_source)).
+  - Every host joins these groups, whose names are lower case with every character other than letters, digits
+    and C(_) made C(_).
+  - C(acronis_dr_type_<type>), such as C(acronis_dr_type_primary) and C(acronis_dr_type_recovery).
+  - C(acronis_dr_status_<status>), such as C(acronis_dr_status_stand_by), C(acronis_dr_status_test_failover),
+    C(acronis_dr_status_failover), C(acronis_dr_status_powering_on) and C(acronis_dr_status_powering_off).
+  - C(acronis_dr_site_<site UUID>), such as C(acronis_dr_site_40ca099f_c116_4f6c_9730_42a0bff138a2).
+  - C(acronis_dr_readiness_<failover readiness of the site>), that is C(acronis_dr_readiness_ok),
+    C(acronis_dr_readiness_warning) or C(acronis_dr_readiness_error); a server whose site is not listed
+    (deleted, for example) joins no readiness group.
+  - The configuration file name must end with C(acronis_dr.yml) or C(acronis_dr.yaml).
+author:
+  - backupdr.cloud contributors (@backupdr)
+extends_documentation_fragment:
+  - backupdr.cloud.acronis_dr
+  - backupdr.cloud.api
+  - ansible.builtin.constructed
+  - ansible.builtin.inventory_cache
+options:
+  plugin:
+    description:
+      - The name of this plugin; it makes the file an Acronis DR inventory.
+    type: str
+    required: true
+    choices: [backupdr.cloud.acronis_dr]
+  # The descriptions of the API options come from the doc fragments above; the
+  # entries here only add the environment variables the modules also read.
+  datacenter_url:
+    env:
+      - name: ACRONIS_DATACENTER_URL
+  client_id:
+    env:
+      - name: ACRONIS_CLIENT_ID
+  client_secret:
+    env:
+      - name: ACRONIS_CLIENT_SECRET
+  access_token:
+    env:
+      - name: ACRONIS_ACCESS_TOKEN
+  token_cache:
+    env:
+      - name: BACKUPDR_TOKEN_CACHE
+  token_cache_dir:
+    env:
+      - name: BACKUPDR_TOKEN_CACHE_DIR
+  validate_certs:
+    env:
+      - name: BACKUPDR_VALIDATE_CERTS
+  ca_path:
+    env:
+      - name: BACKUPDR_CA_PATH
+  api_timeout:
+    env:
+      - name: BACKUPDR_API_TIMEOUT
+  api_retries:
+    env:
+      - name: BACKUPDR_API_RETRIES
+  api_retry_max_delay:
+    env:
+      - name: BACKUPDR_API_RETRY_MAX_DELAY
+  hostname_source:
+    description:
+      - V(name) names each host after its server's name, V(uuid) after its server's UUID.
+      - With V(name), servers without a name, and servers whose name another selected server also has,
+        are named by their UUID instead (with a warning naming the duplicates).
+    type: str
+    choices: [name, uuid]
+    default: name
+  hostvars_prefix:
+    description:
+      - Prefix of the names of the host variables made from the server's keys (C(acronis_dr_status),
+        C(acronis_dr_site)...).
+      - It does not apply to C(ansible_host) nor to the variables made by O(compose).
+      - With an empty prefix, Ansible warns that the host variable C(name) uses a reserved name.
+    type: str
+    default: acronis_dr_
+  ansible_host_source:
+    description:
+      - Where C(ansible_host) comes from.
+      - V(public_ip) uses the server's public IP address; a server without one gets no C(ansible_host).
+      - V(none) does not set C(ansible_host).
+    type: str
+    choices: [public_ip, none]
+    default: public_ip
+  type:
+    description:
+      - Only servers of this type. The API filters them, so fewer pages are read.
+    type: str
+    choices: [PRIMARY, RECOVERY]
+  resource_id:
+    description:
+      - Only the recovery servers of these original devices (their C(recovery.resource_id), letters, digits and
+        dashes, case does not matter). The API filters them.
+      - Primary servers have no resource ID, so none is included when this is set.
+    type: list
+    elements: str
+    default: []
+  status:
+    description:
+      - Only servers in one of these statuses, such as V(STAND_BY), V(TEST_FAILOVER), V(FAILOVER), V(POWERING_ON)
+        or V(POWERING_OFF) (case does not matter). By default every server is included.
+    type: list
+    elements: str
+    default: []
+  site_uuid:
+    description:
+      - Only servers on one of these disaster recovery sites (case does not matter). By default every server is included.
+    type: list
+    elements: str
+    default: []
+  failover_readiness:
+    description:
+      - Only servers whose site's failover readiness is one of these. By default every server is included,
+        including those whose site is not listed.
+    type: list
+    elements: str
+    choices: [OK, WARNING, ERROR]
+    default: []
+  filters:
+    description:
+      - Jinja2 conditionals, without C({{ }}), evaluated with each host's variables (after O(hostvars_prefix),
+        including C(ansible_host)); a server becomes a host only when every conditional is true.
+      - With O(strict=false), a conditional that cannot be evaluated excludes the server; with O(strict=true) it is an error.
+    type: list
+    elements: str
+    default: []
+notes:
+  - >-
+    Each run without a cache hit sends one token request (unless a valid token is in the token cache, see
+    O(token_cache)), one C(GET /sites) and one C(GET /servers) per 50 servers.
+  - >-
+    With O(cache=true), a run that finds a valid cache entry sends no request at all (not even for a token) and
+    leaves the cache untouched, so the entry expires O(cache_timeout) seconds after it was written.
+    C(--flush-cache) or C(meta: refresh_inventory) reads the servers again and rewrites the entry.
+  - >-
+    The inventory cache holds the servers and site summaries only, never O(client_secret) nor a token; its key
+    depends on the configuration file, O(datacenter_url), O(client_id), O(type) and O(resource_id).
+    The token cache (O(token_cache)) is a different, private cache shared with the modules, so an inventory run
+    and the tasks of the play that follows use one token.
+  - Any of the scopes C(dr_service::admin), C(dr::support_operator) or C(protection::readonly) may read the inventory.
+seealso:
+  - module: backupdr.cloud.acronis_dr_server_info
+  - module: backupdr.cloud.acronis_dr_site_info
+  - module: backupdr.cloud.acronis_dr_failover
+"""
+
+EXAMPLES = r"""
+# The smallest configuration, acronis_dr.yml, is one line: every cloud server, named
+# after its name; data center and API client from ACRONIS_DATACENTER_URL,
+# ACRONIS_CLIENT_ID and ACRONIS_CLIENT_SECRET:
+#
+#   plugin: backupdr.cloud.acronis_dr
+#
+# recovery.acronis_dr.yml: recovery servers only, a vaulted secret, extra groups
+# and a one hour cache
+plugin: backupdr.cloud.acronis_dr
+datacenter_url: https://eu2-cloud.acronis.com
+client_id: 3f6d2c1a-7b4e-4f0a-9c2d-1e5b8a7f6c01
+client_secret: "{{ lookup('ansible.builtin.env', 'ACRONIS_CLIENT_SECRET') }}"
+type: RECOVERY
+failover_readiness: [OK, WARNING]
+filters:
+  - acronis_dr_vm.ram_mb >= 2048
+compose:
+  ansible_user: "'administrator'"
+keyed_groups:
+  - key: acronis_dr_vm.os
+    prefix: os
+  - key: acronis_dr_failover | default('busy', true)
+    prefix: failover
+groups:
+  ready_for_test: "'DR_CLOUD_SERVER_START_FAILOVER_TEST' in acronis_dr_links and acronis_dr_issues | length == 0"
+cache: true
+cache_plugin: ansible.builtin.jsonfile
+cache_connection: ~/.cache/ansible-inventory
+cache_timeout: 3600
+"""
+
+import hashlib
+import re
+from collections import Counter
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.text.converters import to_native
+from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.unsafe_proxy import wrap_var
+
+from ansible_collections.backupdr.cloud.plugins.module_utils.acronis_dr import (
+    RESOURCE_ID_RE, AcronisDRClient, base_url, server_view, site_view,
+)
+from ansible_collections.backupdr.cloud.plugins.module_utils.engine import ValidationError
+from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import ApiError
+
+AUTH_OPTIONS = ('datacenter_url', 'client_id', 'client_secret', 'access_token', 'token_cache', 'token_cache_dir')
+API_OPTIONS = AUTH_OPTIONS + ('validate_certs', 'ca_path', 'api_timeout', 'api_retries', 'api_retry_max_delay')
+#: Options that may hold a template (for example a lookup of a vaulted secret).
+TEMPLATED_OPTIONS = ('datacenter_url', 'client_id', 'client_secret', 'access_token', 'token_cache_dir', 'ca_path')
+CACHE_FORMAT = 1
+TYPE_GROUP = 'acronis_dr_type_'
+STATUS_GROUP = 'acronis_dr_status_'
+SITE_GROUP = 'acronis_dr_site_'
+READINESS_GROUP = 'acronis_dr_readiness_'
+#: Server keys left out of the host variables (``issues`` has them as ``CODE: message`` lines).
+DROPPED_KEYS = frozenset(('_issues', '_links'))
+#: Keys of a site kept in the cache and in the ``site`` host variable.
+SITE_KEYS = ('uuid', 'failover_readiness', 'status', 'default', 'issues')
+
+
+# -- pure helpers (unit tested) --------------------------------------------------------
+
+def group_name(prefix, value):
+    """``prefix`` + ``value`` lower-cased, with every character but ASCII letters, digits and ``_`` made ``_``."""
+    return prefix + re.sub(r'[^a-z0-9_]', '_', str(value).lower())
+
+
+def server_groups(view):
+    """The default groups of one host (``view`` has ``type``, ``status``, ``site_uuid`` and ``site``)."""
+    groups = []
+    if view.get('type'):
+        groups.append(group_name(TYPE_GROUP, view['type']))
+    if view.get('status'):
+        groups.append(group_name(STATUS_GROUP, view['status']))
+    if view.get('site_uuid'):
+        groups.append(group_name(SITE_GROUP, view['site_uuid']))
+    readiness = (view.get('site') or {}).get('failover_readiness')
+    if readiness:
+        groups.append(group_name(READINESS_GROUP, readiness))
+    return groups
+
+
+def site_summary(site):
+    """What the cache and the ``site`` host variable keep of a site."""
+    view = site_view(site)
+    return dict((key, view.get(key)) for key in SITE_KEYS)
+
+
+def host_view(server):
+    """A server as the cache keeps it: the modules' view without the raw ``_issues``."""
+    return dict((k, v) for k, v in server_view(server).items() if k not in DROPPED_KEYS)
+
+
+def with_sites(views, sites):
+    """Each view with ``site`` set to its site's summary (or None); ``sites`` is a list of summaries."""
+    by_uuid = dict((str(s.get('uuid') or '').lower(), s) for s in sites)
+    return [dict(view, site=by_uuid.get(str(view.get('site_uuid') or '').lower())) for view in views]
+
+
+def upper_set(values):
+    return set(str(v).upper() for v in values or ())
+
+
+def server_matches(view, statuses=None, site_uuids=None, readiness=None):
+    """Status (one of), site (one of) and site readiness (one of) filters; empty filters let everything through."""
+    if statuses and str(view.get('status') or '').upper() not in upper_set(statuses):
+        return False
+    if site_uuids and str(view.get('site_uuid') or '').upper() not in upper_set(site_uuids):
+        return False
+    if readiness and str((view.get('site') or {}).get('failover_readiness') or '').upper() not in upper_set(readiness):
+        return False
+    return True
+
+
+def choose_hostnames(servers, source='name'):
+    """``(hostname, server)`` pairs and the sorted duplicate names that fell back to UUIDs.
+
+    With ``source='name'`` a server is named after its name unless it has none
+    or another of ``servers`` has the same one: then it is named by UUID.
+    """
+    if source == 'uuid':
+        return [(s.get('uuid'), s) for s in servers], []
+    counts = Counter(s.get('name') for s in servers if s.get('name'))
+    pairs, duplicates = [], set()
+    for server in servers:
+        name = server.get('name')
+        if name and counts[name] == 1:
+            pairs.append((name, server))
+            continue
+        if name:
+            duplicates.add(name)
+        pairs.append((server.get('uuid'), server))
+    return pairs, sorted(duplicates)
+
+
+def host_address(view, source='public_ip'):
+    """The ``ansible_host`` of a server, or None."""
+    if source == 'none':
+        return None
+    return view.get('public_ip') or None
+
+
+def prefixed(variables, prefix):
+    if not prefix:
+        return dict(variables)
+    return dict((prefix + k, v) for k, v in variables.items())
+
+
+def check_resource_ids(values):
+    """The resource IDs, validated like the API does (``^[a-zA-Z0-9-]+$``)."""
+    out = []
+    for value in values or ():
+        if not isinstance(value, str) or not RESOURCE_ID_RE.match(value):
+            raise ValidationError('resource_id', 'expected letters, digits and dashes, got %r' % (value,))
+        out.append(value)
+    return out
+
+
+def check_auth(params):
+    """The modules' rules: access_token excludes the client credentials, which go together."""
+    if params.get('access_token') and (params.get('client_id') or params.get('client_secret')):
+        raise ValidationError('access_token', 'mutually exclusive with client_id and client_secret '
+                                              '(also when they come from ACRONIS_* environment variables)')
+    if bool(params.get('client_id')) != bool(params.get('client_secret')):
+        missing = 'client_secret' if params.get('client_id') else 'client_id'
+        raise ValidationError(missing, 'missing; client_id and client_secret go together')
+
+
+def cache_account(datacenter_url, client_id, server_type=None, resource_ids=None):
+    """Non-secret suffix of the cache key: one entry per data center, API client and API-side filter.
+
+    A configuration with ``access_token`` has no client id; the token itself is
+    never part of the key.
+    """
+    text = '%s|%s|%s|%s' % (datacenter_url or '', (client_id or '').lower(), server_type or '',
+                            ','.join(sorted(r.lower() for r in resource_ids or ())))
+    return hashlib.sha256(text.encode('utf-8')).hexdigest()[:12]
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+
+    NAME = 'backupdr.cloud.acronis_dr'
+
+    def verify_file(self, path):
+        return super(InventoryModule, self).verify_file(path) and \
+            path.endswith(('acronis_dr.yml', 'acronis_dr.yaml'))
+
+    # -- options --------------------------------------------------------------------------
+    def _option(self, name):
+        value = self.get_option(name)
+        if name in TEMPLATED_OPTIONS and isinstance(value, str) and self.templar.is_template(value):
+            value = self.templar.template(value)
+        return value
+
+    def _api_params(self):
+        return dict((name, self._option(name)) for name in API_OPTIONS)
+
+    def _error(self, exc):
+        return AnsibleError('%s inventory: %s' % (self.NAME, to_native(exc)))
+
+    # -- data -----------------------------------------------------------------------------
+    def _fetch(self, params, server_type, resource_ids):
+        """Site summaries and server views (1 + ceil(servers / 50) requests, plus a token request if needed)."""
+        try:
+            client = AcronisDRClient(params)
+            sites = [site_summary(s) for s in client.list_sites()]
+            servers = [host_view(s) for s in client.list_servers(server_type, resource_ids)]
+        except (ValidationError, ApiError) as exc:
+            raise self._error(exc)
+        warning = client.cache_warning()
+        if warning:
+            self.display.warning('%s inventory: %s' % (self.NAME, warning))
+        return dict(format=CACHE_FORMAT, sites=sites, servers=servers)
+
+    def _data(self, path, cache):
+        params = self._api_params()
+        server_type = self.get_option('type')
+        try:
+            check_auth(params)
+            resource_ids = check_resource_ids(self.get_option('resource_id'))
+            datacenter = base_url(params['datacenter_url'])
+        except ValidationError as exc:
+            raise self._error(exc)
+        use_cache = self.get_option('cache')
+        client_id = None if params.get('access_token') else params.get('client_id')
+        cache_key = '%s_%s' % (self.get_cache_key(path), cache_account(datacenter, client_id, server_type, resource_ids))
+        if use_cache and cache:
+            try:
+                cached = self._cache[cache_key]
+            except KeyError:
+                cached = None
+            if isinstance(cached, dict) and cached.get('format') == CACHE_FORMAT \
+                    and isinstance(cached.get('servers'), list) and isinstance(cached.get('sites'), list):
+                # A hit: no request, and the entry is left as it is (not rewritten,
+                # so its age keeps counting towards cache_timeout).
+                return cached
+        data = self._fetch(params, server_type, resource_ids)
+        if use_cache:
+            # Written by the inventory manager (update_cache_if_changed) after parse().
+            self._cache[cache_key] = data
+        return data
+
+    # -- hosts ------------------------------------------------------------------------------
+    def _passes_filters(self, view, variables, strict):
+        for conditional in self.get_option('filters'):
+            try:
+                if not boolean(self._compose(conditional, variables), strict=False):
+                    return False
+            except Exception as exc:  # pylint: disable=broad-except
+                if strict:
+                    raise AnsibleError('%s inventory: could not evaluate filter %r for server %s: %s' % (
+                        self.NAME, conditional, view.get('uuid'), to_native(exc)))
+                return False
+        return True
+
+    def _select(self, views, strict):
+        """(view, host variables) of the servers that pass every filter."""
+        statuses = self.get_option('status')
+        site_uuids = self.get_option('site_uuid')
+        readiness = self.get_option('failover_readiness')
+        prefix = self.get_option('hostvars_prefix')
+        source = self.get_option('ansible_host_source')
+        selected = []
+        for view in views:
+            if not server_matches(view, statuses, site_uuids, readiness):
+                continue
+            variables = prefixed(view, prefix)
+            address = host_address(view, source)
+            if address:
+                variables['ansible_host'] = address
+            if self._passes_filters(view, variables, strict):
+                selected.append((view, variables))
+        return selected
+
+    def _add(self, hostname, view, variables, strict):
+        self.inventory.add_host(hostname)
+        for key, value in variables.items():
+            # Data from the API is never a template (a name or description of
+            # "{{ lookup('pipe', ...) }}" must not run on the controller).
+            self.inventory.set_variable(hostname, key, wrap_var(value))
+        for group in server_groups(view):
+            self.inventory.add_child(self.inventory.add_group(group), hostname)
+        self._set_composite_vars(self.get_option('compose'), variables, hostname, strict=strict)
+        self._add_host_to_composed_groups(self.get_option('groups'), variables, hostname, strict=strict)
+        self._add_host_to_keyed_groups(self.get_option('keyed_groups'), variables, hostname, strict=strict)
+
+    def parse(self, inventory, loader, path, cache=True):
+        super(InventoryModule, self).parse(inventory, loader, path, cache)
+        self._read_config_data(path)
+        strict = self.get_option('strict')
+        data = self._data(path, cache)
+        selected = self._select(with_sites(data['servers'], data['sites']), strict)
+        pairs, duplicates = choose_hostnames([view for view, dummy in selected], self.get_option('hostname_source'))
+        if duplicates:
+            self.display.warning('%s inventory: several servers are named %s; those hosts are named by UUID instead'
+                                 % (self.NAME, ', '.join(repr(n) for n in duplicates)))
+        # choose_hostnames keeps the order of the servers it is given.
+        for (hostname, view), (dummy, variables) in zip(pairs, selected):
+            self._add(hostname, view, variables, strict)
