@@ -69,7 +69,7 @@ help:
 	@echo "  test           all of the above in order, with a timing summary (what CI runs)"
 	@echo "  sim-start      start the simulator in the background, write integration_config.yml"
 	@echo "  sim-stop       stop it                  simulator: run it in the foreground (8450/8451)"
-	@echo "  demo           build, install, run playbooks/demo.yml against the simulator"
+	@echo "  demo           build, install, run playbooks/demo.yml and demo_acronis_dr.yml against the simulator"
 	@echo "  bench          run tests/bench/run.py against the simulator"
 	@echo "  clean          remove generated files (keeps the venvs); distclean: also the venvs"
 
@@ -183,7 +183,7 @@ simulator: venv-2.21
 
 demo: venv install
 	@scripts/with-sim.sh "$(PY)" -- env ANSIBLE_COLLECTIONS_PATH="$(INSTALL_DIR)" PATH="$(VENV)/bin:$(PATH)" \
-	    ansible-playbook -i playbooks/inventory/demo.crosspeer.yml playbooks/demo.yml
+	    ansible-playbook -i playbooks/inventory/demo.crosspeer.yml playbooks/demo.yml playbooks/demo_acronis_dr.yml
 
 # Extra arguments: make bench BENCH_ARGS="--only transfer"
 BENCH_ARGS ?=

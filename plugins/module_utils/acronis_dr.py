@@ -199,8 +199,9 @@ def busy_tasks(server, issues=None):
 
 
 def failover_mode(server):
-    """``production``/``test``/``none`` for a steady server, None while a task runs or for unknown statuses."""
-    if server.get('task_uuid'):
+    """``production``/``test``/``none`` for a steady RECOVERY server; None while a task runs, for
+    unknown statuses, and for PRIMARY servers (which never fail over)."""
+    if server.get('task_uuid') or server.get('type') == 'PRIMARY':
         return None
     return MODE_OF_STATUS.get(server.get('status'))
 

@@ -298,6 +298,9 @@ class Failover:
         self.validate()
         self.client = AcronisDRClient(self.params)
         server = self.client.find_server(self.ident)
+        if server.get('type') != 'RECOVERY':
+            raise ValidationError('server', 'cloud server %s is a %s server; failover applies to RECOVERY servers'
+                                  % (server.get('name') or server.get('uuid'), server.get('type')))
         self.previous = failover_mode(server)
         self.before = dict(failover=self.previous, status=server.get('status'))
         try:

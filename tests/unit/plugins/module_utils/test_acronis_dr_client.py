@@ -81,6 +81,7 @@ def test_failover_mode_and_busy():
     assert failover_mode({'status': 'FAILOVER'}) == 'production'
     assert failover_mode({'status': 'POWERING_ON', 'task_uuid': 't'}) is None
     assert failover_mode({'status': 'STAND_BY', 'task_uuid': 't'}) is None
+    assert failover_mode({'status': 'STAND_BY', 'type': 'PRIMARY'}) is None
     server = {'status': 'POWERING_ON', 'task_uuid': '5bc9464f-87b6-4ea8-aa42-050824135e63', '_issues': [BUSY]}
     assert busy_tasks(server) == ['5bc9464f-87b6-4ea8-aa42-050824135e63']
     assert blocking_issues(server, 'DR_CLOUD_SERVER_START_FAILOVER_TEST') == [BUSY]
