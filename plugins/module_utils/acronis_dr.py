@@ -35,7 +35,7 @@ import re
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.backupdr.cloud.plugins.module_utils.engine import ValidationError
+from ansible_collections.backupdr.cloud.plugins.module_utils.engine import ValidationError, check_uuid, is_uuid
 from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import (
     ApiError, HttpClient, api_argument_spec,
 )
@@ -50,7 +50,6 @@ API_PATH = '/api/dr/v2/'
 TOKEN_PATH = '/api/2/idp/token'
 PAGE_LIMIT = 50
 
-UUID_RE = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
 RESOURCE_ID_RE = re.compile(r'^[a-zA-Z0-9-]+$')
 
 #: Module option -> failover mode, server status, start action, required scope.
@@ -105,16 +104,6 @@ def module_kwargs(**extra):
 
 
 # -- pure helpers ---------------------------------------------------------------
-
-def check_uuid(value, option):
-    """Return the lower-cased UUID or raise ValidationError naming ``option``."""
-    if not isinstance(value, str) or not UUID_RE.match(value):
-        raise ValidationError(option, 'expected a UUID like XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX, got %r' % (value,))
-    return value.lower()
-
-
-def is_uuid(value):
-    return isinstance(value, str) and bool(UUID_RE.match(value))
 
 
 def recovery_point(params):
@@ -272,6 +261,13 @@ class AcronisDRClient:
     def cache_warning(self):
         cache = getattr(self.auth, 'cache', None)
         return cache.problem if cache is not None else None
+
+    def exit_info(self, module, key, items):
+        """End an ``_info`` module: the items and their count, and the token cache's warning if any."""
+        warning = self.cache_warning()
+        if warning:
+            module.warn(warning)
+        module.exit_json(changed=False, count=len(items), **{key: items})
 
     def call(self, method, path, scope='read', **kwargs):
         try:

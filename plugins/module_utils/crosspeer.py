@@ -36,8 +36,9 @@ import re
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.backupdr.cloud.plugins.module_utils.engine import (
-    Field, ResourceType, ValidationError,
+# check_uuid and is_uuid live in the engine; they are imported from here by the CrossPeer modules too.
+from ansible_collections.backupdr.cloud.plugins.module_utils.engine import (  # pylint: disable=unused-import
+    UUID_RE, Field, ResourceType, ValidationError, check_uuid, is_uuid,
 )
 from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import (
     ApiError, HttpClient, api_argument_spec,
@@ -50,7 +51,6 @@ RESERVED_PREFIX = 'user:backupdr-'
 IMAGE_MARKER = RESERVED_PREFIX + 'image'
 CONTENT_MARKER = RESERVED_PREFIX + 'sha256'
 
-UUID_RE = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
 SIZE_RE = re.compile(r'^\s*(\d+)\s*([kKmMgGtT]?)\s*$')
 USER_KEY_RE = re.compile(r'^[A-Za-z0-9_.-]+$')
 IPV4_RE = re.compile(r'^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$')
@@ -100,16 +100,6 @@ def parse_size(value):
         raise ValueError('expected a size such as 1073741824, 512M or 10G, got %r' % (value,))
     return int(match.group(1)) * SIZE_UNITS[match.group(2).lower()]
 
-
-def check_uuid(value, option):
-    """Return the lower-cased UUID or raise ValidationError naming ``option``."""
-    if not isinstance(value, str) or not UUID_RE.match(value):
-        raise ValidationError(option, 'expected a UUID like XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX, got %r' % (value,))
-    return value.lower()
-
-
-def is_uuid(value):
-    return isinstance(value, str) and bool(UUID_RE.match(value))
 
 
 def is_ipv4(value):

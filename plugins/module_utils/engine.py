@@ -25,6 +25,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import re
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
@@ -44,6 +45,20 @@ class ValidationError(Exception):
     def __init__(self, option, message):
         super(ValidationError, self).__init__('%s: %s' % (option, message) if option else message)
         self.option = option
+
+
+UUID_RE = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+
+
+def check_uuid(value, option):
+    """Return the lower-cased UUID or raise ValidationError naming ``option``."""
+    if not isinstance(value, str) or not UUID_RE.match(value):
+        raise ValidationError(option, 'expected a UUID like XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX, got %r' % (value,))
+    return value.lower()
+
+
+def is_uuid(value):
+    return isinstance(value, str) and bool(UUID_RE.match(value))
 
 
 class PartialFailure(Exception):

@@ -139,10 +139,7 @@ def run(module):
         if statuses and str(server.get('status', '')).upper() not in statuses:
             continue
         servers.append(server_view(server))
-    warning = client.cache_warning()
-    if warning:
-        module.warn(warning)
-    module.exit_json(changed=False, servers=servers, count=len(servers))
+    client.exit_info(module, 'servers', servers)
 
 
 def main():

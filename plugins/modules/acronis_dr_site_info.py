@@ -120,10 +120,7 @@ def run(module):
         sites = client.list_sites(params['allow_deleted'])
     wanted = set(params['failover_readiness'] or ())
     out = [site_view(s) for s in sites if not wanted or s.get('failover_readiness') in wanted]
-    warning = client.cache_warning()
-    if warning:
-        module.warn(warning)
-    module.exit_json(changed=False, sites=out, count=len(out))
+    client.exit_info(module, 'sites', out)
 
 
 def main():
