@@ -197,27 +197,14 @@ cache_connection: ~/.cache/ansible-inventory
 cache_timeout: 3600
 """
 
-import hashlib
-import re
-from collections import Counter
-
-from ansible.errors import AnsibleError
-from ansible.module_utils.common.text.converters import to_native
-from ansible.module_utils.parsing.convert_bool import boolean
-from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
-from ansible.utils.unsafe_proxy import wrap_var
-
 from ansible_collections.backupdr.cloud.plugins.module_utils.acronis_dr import (
     RESOURCE_ID_RE, AcronisDRClient, base_url, server_view, site_view,
 )
 from ansible_collections.backupdr.cloud.plugins.module_utils.engine import ValidationError
-from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import ApiError
+from ansible_collections.backupdr.cloud.plugins.plugin_utils.inventory import (
+    ServiceInventory, cache_account, group_name,
+)
 
-AUTH_OPTIONS = ('datacenter_url', 'client_id', 'client_secret', 'access_token', 'token_cache', 'token_cache_dir')
-API_OPTIONS = AUTH_OPTIONS + ('validate_certs', 'ca_path', 'api_timeout', 'api_retries', 'api_retry_max_delay')
-#: Options that may hold a template (for example a lookup of a vaulted secret).
-TEMPLATED_OPTIONS = ('datacenter_url', 'client_id', 'client_secret', 'access_token', 'token_cache_dir', 'ca_path')
-CACHE_FORMAT = 1
 TYPE_GROUP = 'acronis_dr_type_'
 STATUS_GROUP = 'acronis_dr_status_'
 SITE_GROUP = 'acronis_dr_site_'
@@ -230,23 +217,19 @@ SITE_KEYS = ('uuid', 'failover_readiness', 'status', 'default', 'issues')
 
 # -- pure helpers (unit tested) --------------------------------------------------------
 
-def group_name(prefix, value):
-    """``prefix`` + ``value`` lower-cased, with every character but ASCII letters, digits and ``_`` made ``_``."""
-    return prefix + re.sub(r'[^a-z0-9_]', '_', str(value).lower())
-
-
 def server_groups(view):
-    """The default groups of one host (``view`` has ``type``, ``status``, ``site_uuid`` and ``site``)."""
+    """The default groups of one host (``view`` has ``type``, ``status``, ``site_uuid`` and ``site``);
+    their names are lower case."""
     groups = []
     if view.get('type'):
-        groups.append(group_name(TYPE_GROUP, view['type']))
+        groups.append(group_name(TYPE_GROUP, view['type'], lower=True))
     if view.get('status'):
-        groups.append(group_name(STATUS_GROUP, view['status']))
+        groups.append(group_name(STATUS_GROUP, view['status'], lower=True))
     if view.get('site_uuid'):
-        groups.append(group_name(SITE_GROUP, view['site_uuid']))
+        groups.append(group_name(SITE_GROUP, view['site_uuid'], lower=True))
     readiness = (view.get('site') or {}).get('failover_readiness')
     if readiness:
-        groups.append(group_name(READINESS_GROUP, readiness))
+        groups.append(group_name(READINESS_GROUP, readiness, lower=True))
     return groups
 
 
@@ -282,38 +265,11 @@ def server_matches(view, statuses=None, site_uuids=None, readiness=None):
     return True
 
 
-def choose_hostnames(servers, source='name'):
-    """``(hostname, server)`` pairs and the sorted duplicate names that fell back to UUIDs.
-
-    With ``source='name'`` a server is named after its name unless it has none
-    or another of ``servers`` has the same one: then it is named by UUID.
-    """
-    if source == 'uuid':
-        return [(s.get('uuid'), s) for s in servers], []
-    counts = Counter(s.get('name') for s in servers if s.get('name'))
-    pairs, duplicates = [], set()
-    for server in servers:
-        name = server.get('name')
-        if name and counts[name] == 1:
-            pairs.append((name, server))
-            continue
-        if name:
-            duplicates.add(name)
-        pairs.append((server.get('uuid'), server))
-    return pairs, sorted(duplicates)
-
-
 def host_address(view, source='public_ip'):
     """The ``ansible_host`` of a server, or None."""
     if source == 'none':
         return None
     return view.get('public_ip') or None
-
-
-def prefixed(variables, prefix):
-    if not prefix:
-        return dict(variables)
-    return dict((prefix + k, v) for k, v in variables.items())
 
 
 def check_resource_ids(values):
@@ -336,134 +292,55 @@ def check_auth(params):
         raise ValidationError(missing, 'missing; client_id and client_secret go together')
 
 
-def cache_account(datacenter_url, client_id, server_type=None, resource_ids=None):
-    """Non-secret suffix of the cache key: one entry per data center, API client and API-side filter.
+def resource_key(resource_ids):
+    """The ``resource_id`` filter as a part of the cache key (case and order do not matter)."""
+    return ','.join(sorted(r.lower() for r in resource_ids or ()))
 
-    A configuration with ``access_token`` has no client id; the token itself is
-    never part of the key.
+
+class InventoryModule(ServiceInventory):
+    """Acronis DR cloud servers as hosts: the hooks of ServiceInventory (plugin_utils/inventory.py).
+
+    The cache entry is ``{format: 1, sites: [site summaries], servers: [host views]}``.
     """
-    text = '%s|%s|%s|%s' % (datacenter_url or '', (client_id or '').lower(), server_type or '',
-                            ','.join(sorted(r.lower() for r in resource_ids or ())))
-    return hashlib.sha256(text.encode('utf-8')).hexdigest()[:12]
-
-
-class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     NAME = 'backupdr.cloud.acronis_dr'
+    CONFIG_SUFFIXES = ('acronis_dr.yml', 'acronis_dr.yaml')
+    API_OPTIONS = ('datacenter_url', 'client_id', 'client_secret', 'access_token', 'token_cache', 'token_cache_dir',
+                   'validate_certs', 'ca_path', 'api_timeout', 'api_retries', 'api_retry_max_delay')
+    TEMPLATED_OPTIONS = ('datacenter_url', 'client_id', 'client_secret', 'access_token', 'token_cache_dir', 'ca_path')
+    CACHE_LISTS = ('servers', 'sites')
 
-    def verify_file(self, path):
-        return super(InventoryModule, self).verify_file(path) and \
-            path.endswith(('acronis_dr.yml', 'acronis_dr.yaml'))
+    def _request(self, params):
+        """One cache entry per data center, API client and API-side filter (type, resource_id).
 
-    # -- options --------------------------------------------------------------------------
-    def _option(self, name):
-        value = self.get_option(name)
-        if name in TEMPLATED_OPTIONS and isinstance(value, str) and self.templar.is_template(value):
-            value = self.templar.template(value)
-        return value
+        A configuration with ``access_token`` has no client id; the token itself is
+        never part of the key.
+        """
+        check_auth(params)
+        server_type = self.get_option('type')
+        resource_ids = check_resource_ids(self.get_option('resource_id'))
+        client_id = None if params.get('access_token') else params.get('client_id')
+        account = cache_account(base_url(params['datacenter_url']), client_id, server_type, resource_key(resource_ids))
+        return account, (server_type, resource_ids)
 
-    def _api_params(self):
-        return dict((name, self._option(name)) for name in API_OPTIONS)
-
-    def _error(self, exc):
-        return AnsibleError('%s inventory: %s' % (self.NAME, to_native(exc)))
-
-    # -- data -----------------------------------------------------------------------------
     def _fetch(self, params, server_type, resource_ids):
         """Site summaries and server views (1 + ceil(servers / 50) requests, plus a token request if needed)."""
-        try:
-            client = AcronisDRClient(params)
-            sites = [site_summary(s) for s in client.list_sites()]
-            servers = [host_view(s) for s in client.list_servers(server_type, resource_ids)]
-        except (ValidationError, ApiError) as exc:
-            raise self._error(exc)
+        client = AcronisDRClient(params)
+        sites = [site_summary(s) for s in client.list_sites()]
+        servers = [host_view(s) for s in client.list_servers(server_type, resource_ids)]
         warning = client.cache_warning()
         if warning:
             self.display.warning('%s inventory: %s' % (self.NAME, warning))
-        return dict(format=CACHE_FORMAT, sites=sites, servers=servers)
+        return dict(sites=sites, servers=servers)
 
-    def _data(self, path, cache):
-        params = self._api_params()
-        server_type = self.get_option('type')
-        try:
-            check_auth(params)
-            resource_ids = check_resource_ids(self.get_option('resource_id'))
-            datacenter = base_url(params['datacenter_url'])
-        except ValidationError as exc:
-            raise self._error(exc)
-        use_cache = self.get_option('cache')
-        client_id = None if params.get('access_token') else params.get('client_id')
-        cache_key = '%s_%s' % (self.get_cache_key(path), cache_account(datacenter, client_id, server_type, resource_ids))
-        if use_cache and cache:
-            try:
-                cached = self._cache[cache_key]
-            except KeyError:
-                cached = None
-            if isinstance(cached, dict) and cached.get('format') == CACHE_FORMAT \
-                    and isinstance(cached.get('servers'), list) and isinstance(cached.get('sites'), list):
-                # A hit: no request, and the entry is left as it is (not rewritten,
-                # so its age keeps counting towards cache_timeout).
-                return cached
-        data = self._fetch(params, server_type, resource_ids)
-        if use_cache:
-            # Written by the inventory manager (update_cache_if_changed) after parse().
-            self._cache[cache_key] = data
-        return data
+    def _hosts(self, data):
+        return with_sites(data['servers'], data['sites'])
 
-    # -- hosts ------------------------------------------------------------------------------
-    def _passes_filters(self, view, variables, strict):
-        for conditional in self.get_option('filters'):
-            try:
-                if not boolean(self._compose(conditional, variables), strict=False):
-                    return False
-            except Exception as exc:  # pylint: disable=broad-except
-                if strict:
-                    raise AnsibleError('%s inventory: could not evaluate filter %r for server %s: %s' % (
-                        self.NAME, conditional, view.get('uuid'), to_native(exc)))
-                return False
-        return True
-
-    def _select(self, views, strict):
-        """(view, host variables) of the servers that pass every filter."""
+    def _matcher(self):
         statuses = self.get_option('status')
         site_uuids = self.get_option('site_uuid')
         readiness = self.get_option('failover_readiness')
-        prefix = self.get_option('hostvars_prefix')
-        source = self.get_option('ansible_host_source')
-        selected = []
-        for view in views:
-            if not server_matches(view, statuses, site_uuids, readiness):
-                continue
-            variables = prefixed(view, prefix)
-            address = host_address(view, source)
-            if address:
-                variables['ansible_host'] = address
-            if self._passes_filters(view, variables, strict):
-                selected.append((view, variables))
-        return selected
+        return lambda view: server_matches(view, statuses, site_uuids, readiness)
 
-    def _add(self, hostname, view, variables, strict):
-        self.inventory.add_host(hostname)
-        for key, value in variables.items():
-            # Data from the API is never a template (a name or description of
-            # "{{ lookup('pipe', ...) }}" must not run on the controller).
-            self.inventory.set_variable(hostname, key, wrap_var(value))
-        for group in server_groups(view):
-            self.inventory.add_child(self.inventory.add_group(group), hostname)
-        self._set_composite_vars(self.get_option('compose'), variables, hostname, strict=strict)
-        self._add_host_to_composed_groups(self.get_option('groups'), variables, hostname, strict=strict)
-        self._add_host_to_keyed_groups(self.get_option('keyed_groups'), variables, hostname, strict=strict)
-
-    def parse(self, inventory, loader, path, cache=True):
-        super(InventoryModule, self).parse(inventory, loader, path, cache)
-        self._read_config_data(path)
-        strict = self.get_option('strict')
-        data = self._data(path, cache)
-        selected = self._select(with_sites(data['servers'], data['sites']), strict)
-        pairs, duplicates = choose_hostnames([view for view, dummy in selected], self.get_option('hostname_source'))
-        if duplicates:
-            self.display.warning('%s inventory: several servers are named %s; those hosts are named by UUID instead'
-                                 % (self.NAME, ', '.join(repr(n) for n in duplicates)))
-        # choose_hostnames keeps the order of the servers it is given.
-        for (hostname, view), (dummy, variables) in zip(pairs, selected):
-            self._add(hostname, view, variables, strict)
+    _host_address = staticmethod(host_address)
+    _groups = staticmethod(server_groups)

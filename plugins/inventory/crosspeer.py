@@ -145,30 +145,16 @@ cache_connection: ~/.cache/ansible-inventory
 cache_timeout: 3600
 """
 
-import hashlib
-import re
-from collections import Counter
-
-from ansible.errors import AnsibleError
-from ansible.module_utils.common.text.converters import to_native
-from ansible.module_utils.parsing.convert_bool import boolean
-from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
-from ansible.utils.unsafe_proxy import wrap_var
-
 from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer import (
     SECRET_KEYS, CrossPeerClient, is_ipv4,
 )
 from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer_server import ServerType
-from ansible_collections.backupdr.cloud.plugins.module_utils.engine import ValidationError
-from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import ApiError
+from ansible_collections.backupdr.cloud.plugins.plugin_utils.inventory import (
+    ServiceInventory, cache_account, group_name,
+)
 
-API_OPTIONS = ('api_url', 'api_user', 'api_key', 'validate_certs', 'ca_path', 'api_timeout',
-               'api_retries', 'api_retry_max_delay')
-#: Options that may hold a template (for example a lookup of a vaulted key).
-TEMPLATED_OPTIONS = ('api_url', 'api_user', 'api_key', 'ca_path')
 #: Host variable names that would carry a secret; never set, whatever the view does.
 SECRET_VARS = frozenset(k.replace(':', '_') for k in SECRET_KEYS)
-CACHE_FORMAT = 1
 STATUS_GROUP = 'crosspeer_status_'
 TAG_GROUP = 'crosspeer_tag_'
 
@@ -178,11 +164,6 @@ TAG_GROUP = 'crosspeer_tag_'
 def strip_secrets(flat):
     """A server's flat API dict without secret keys (what may be cached)."""
     return dict((k, v) for k, v in flat.items() if k not in SECRET_KEYS)
-
-
-def group_name(prefix, value):
-    """``prefix`` + ``value`` with every character but ASCII letters, digits and ``_`` made ``_``."""
-    return prefix + re.sub(r'[^A-Za-z0-9_]', '_', str(value))
 
 
 def server_tags(flat):
@@ -198,25 +179,13 @@ def server_matches(flat, statuses=None, tags=None):
     return True
 
 
-def choose_hostnames(servers, source='name'):
-    """``(hostname, server)`` pairs and the sorted duplicate names that fell back to UUIDs.
-
-    With ``source='name'`` a server is named after its name unless it has none
-    or another of ``servers`` has the same one: then it is named by UUID.
-    """
-    if source == 'uuid':
-        return [(s.get('server'), s) for s in servers], []
-    counts = Counter(s.get('name') for s in servers if s.get('name'))
-    pairs, duplicates = [], set()
-    for server in servers:
-        name = server.get('name')
-        if name and counts[name] == 1:
-            pairs.append((name, server))
-            continue
-        if name:
-            duplicates.add(name)
-        pairs.append((server.get('server'), server))
-    return pairs, sorted(duplicates)
+def server_groups(flat):
+    """The default groups of one host: its status and each of its tags."""
+    groups = []
+    if flat.get('status'):
+        groups.append(group_name(STATUS_GROUP, flat['status']))
+    groups.extend(group_name(TAG_GROUP, tag) for tag in server_tags(flat))
+    return groups
 
 
 def host_address(flat, source='dhcp_ip'):
@@ -230,18 +199,6 @@ def host_address(flat, source='dhcp_ip'):
     return flat.get('nic:0:dhcp:ip') or static
 
 
-def prefixed(variables, prefix):
-    if not prefix:
-        return dict(variables)
-    return dict((prefix + k, v) for k, v in variables.items())
-
-
-def cache_account(api_url, api_user):
-    """Non-secret suffix of the cache key: one entry per endpoint and user."""
-    text = '%s|%s' % (api_url or '', (api_user or '').lower())
-    return hashlib.sha256(text.encode('utf-8')).hexdigest()[:12]
-
-
 _SERVER_TYPE = ServerType(None, {})
 
 
@@ -251,111 +208,31 @@ def server_view(flat):
     return dict((k, v) for k, v in view.items() if k not in SECRET_VARS)
 
 
-class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+class InventoryModule(ServiceInventory):
+    """CrossPeer servers as hosts: the hooks of ServiceInventory (plugin_utils/inventory.py).
+
+    The cache entry is ``{format: 1, servers: [flat API dicts without secrets]}``.
+    """
 
     NAME = 'backupdr.cloud.crosspeer'
+    CONFIG_SUFFIXES = ('crosspeer.yml', 'crosspeer.yaml')
+    API_OPTIONS = ('api_url', 'api_user', 'api_key', 'validate_certs', 'ca_path', 'api_timeout',
+                   'api_retries', 'api_retry_max_delay')
+    TEMPLATED_OPTIONS = ('api_url', 'api_user', 'api_key', 'ca_path')
+    ID_KEY = 'server'  # the UUID of a CrossPeer server
 
-    def verify_file(self, path):
-        return super(InventoryModule, self).verify_file(path) and \
-            path.endswith(('crosspeer.yml', 'crosspeer.yaml'))
+    def _request(self, params):
+        return cache_account(params['api_url'], params['api_user']), ()
 
-    # -- options --------------------------------------------------------------------------
-    def _option(self, name):
-        value = self.get_option(name)
-        if name in TEMPLATED_OPTIONS and isinstance(value, str) and self.templar.is_template(value):
-            value = self.templar.template(value)
-        return value
-
-    def _api_params(self):
-        return dict((name, self._option(name)) for name in API_OPTIONS)
-
-    # -- data -----------------------------------------------------------------------------
     def _fetch(self, params):
         """Every server, secrets removed (one request)."""
-        try:
-            client = CrossPeerClient(params)
-            return [strip_secrets(s) for s in ServerType(client, {}).list()]
-        except ValidationError as exc:
-            raise AnsibleError('%s inventory: %s' % (self.NAME, to_native(exc)))
-        except ApiError as exc:
-            raise AnsibleError('%s inventory: %s' % (self.NAME, to_native(exc)))
+        return dict(servers=[strip_secrets(s) for s in ServerType(CrossPeerClient(params), {}).list()])
 
-    def _servers(self, path, cache):
-        params = self._api_params()
-        use_cache = self.get_option('cache')
-        cache_key = '%s_%s' % (self.get_cache_key(path), cache_account(params['api_url'], params['api_user']))
-        if use_cache and cache:
-            try:
-                cached = self._cache[cache_key]
-            except KeyError:
-                cached = None
-            if isinstance(cached, dict) and cached.get('format') == CACHE_FORMAT \
-                    and isinstance(cached.get('servers'), list):
-                # A hit: no request, and the entry is left as it is (not rewritten,
-                # so its age keeps counting towards cache_timeout).
-                return cached['servers']
-        servers = self._fetch(params)
-        if use_cache:
-            # Written by the inventory manager (update_cache_if_changed) after parse().
-            self._cache[cache_key] = dict(format=CACHE_FORMAT, servers=servers)
-        return servers
-
-    # -- hosts ------------------------------------------------------------------------------
-    def _passes_filters(self, flat, variables, strict):
-        for conditional in self.get_option('filters'):
-            try:
-                if not boolean(self._compose(conditional, variables), strict=False):
-                    return False
-            except Exception as exc:  # pylint: disable=broad-except
-                if strict:
-                    raise AnsibleError('%s inventory: could not evaluate filter %r for server %s: %s' % (
-                        self.NAME, conditional, flat.get('server'), to_native(exc)))
-                return False
-        return True
-
-    def _select(self, servers, strict):
-        """(flat, host variables) of the servers that pass every filter."""
+    def _matcher(self):
         statuses = self.get_option('status')
         tags = self.get_option('tags')
-        prefix = self.get_option('hostvars_prefix')
-        source = self.get_option('ansible_host_source')
-        selected = []
-        for flat in servers:
-            if not server_matches(flat, statuses, tags):
-                continue
-            variables = prefixed(server_view(flat), prefix)
-            address = host_address(flat, source)
-            if address:
-                variables['ansible_host'] = address
-            if self._passes_filters(flat, variables, strict):
-                selected.append((flat, variables))
-        return selected
+        return lambda flat: server_matches(flat, statuses, tags)
 
-    def _add(self, hostname, flat, variables, strict):
-        self.inventory.add_host(hostname)
-        for key, value in variables.items():
-            # Data from the API is never a template (a tag or user:* value of
-            # "{{ lookup('pipe', ...) }}" must not run on the controller).
-            self.inventory.set_variable(hostname, key, wrap_var(value))
-        groups = []
-        if flat.get('status'):
-            groups.append(group_name(STATUS_GROUP, flat['status']))
-        groups.extend(group_name(TAG_GROUP, tag) for tag in server_tags(flat))
-        for group in groups:
-            self.inventory.add_child(self.inventory.add_group(group), hostname)
-        self._set_composite_vars(self.get_option('compose'), variables, hostname, strict=strict)
-        self._add_host_to_composed_groups(self.get_option('groups'), variables, hostname, strict=strict)
-        self._add_host_to_keyed_groups(self.get_option('keyed_groups'), variables, hostname, strict=strict)
-
-    def parse(self, inventory, loader, path, cache=True):
-        super(InventoryModule, self).parse(inventory, loader, path, cache)
-        self._read_config_data(path)
-        strict = self.get_option('strict')
-        selected = self._select(self._servers(path, cache), strict)
-        pairs, duplicates = choose_hostnames([flat for flat, dummy in selected], self.get_option('hostname_source'))
-        if duplicates:
-            self.display.warning('%s inventory: several servers are named %s; those hosts are named by UUID instead'
-                                 % (self.NAME, ', '.join(repr(n) for n in duplicates)))
-        # choose_hostnames keeps the order of the servers it is given.
-        for (hostname, flat), (dummy, variables) in zip(pairs, selected):
-            self._add(hostname, flat, variables, strict)
+    _host_vars = staticmethod(server_view)
+    _host_address = staticmethod(host_address)
+    _groups = staticmethod(server_groups)

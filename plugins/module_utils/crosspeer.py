@@ -101,7 +101,6 @@ def parse_size(value):
     return int(match.group(1)) * SIZE_UNITS[match.group(2).lower()]
 
 
-
 def is_ipv4(value):
     match = IPV4_RE.match(str(value))
     return bool(match) and all(int(p) < 256 for p in match.groups())

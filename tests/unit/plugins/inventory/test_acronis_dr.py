@@ -1,7 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) backupdr.cloud contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pure helpers of the backupdr.cloud.acronis_dr inventory plugin."""
+"""Pure helpers and hooks of the backupdr.cloud.acronis_dr inventory plugin.
+
+What it shares with the other inventory plugins is tested in
+tests/unit/plugins/plugin_utils/test_inventory.py."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -10,8 +13,8 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.backupdr.cloud.plugins.inventory.acronis_dr import (
-    InventoryModule, cache_account, check_auth, check_resource_ids, choose_hostnames, group_name, host_address,
-    host_view, prefixed, server_groups, server_matches, site_summary, with_sites,
+    InventoryModule, check_auth, check_resource_ids, host_address, host_view, resource_key, server_groups,
+    server_matches, site_summary, with_sites,
 )
 from ansible_collections.backupdr.cloud.plugins.module_utils.engine import ValidationError
 
@@ -50,21 +53,6 @@ NAMELESS = {'uuid': '55555555-5555-4555-8555-555555555555', 'name': '', 'type': 
 
 def views(*servers):
     return with_sites([host_view(s) for s in servers], [site_summary(s) for s in SITES])
-
-
-@pytest.mark.parametrize('prefix, value, expected', [
-    ('acronis_dr_type_', 'RECOVERY', 'acronis_dr_type_recovery'),
-    ('acronis_dr_status_', 'STAND_BY', 'acronis_dr_status_stand_by'),
-    ('acronis_dr_status_', 'TEST_FAILOVER', 'acronis_dr_status_test_failover'),
-    ('acronis_dr_readiness_', 'WARNING', 'acronis_dr_readiness_warning'),
-    ('acronis_dr_site_', SITE_OK, 'acronis_dr_site_40ca099f_c116_4f6c_9730_42a0bff138a2'),
-    ('acronis_dr_site_', SITE_ERR.upper(), 'acronis_dr_site_f3b3b3b3_3b3b_3b3b_3b3b_3b3b3b3b3b3b'),
-    ('acronis_dr_status_', 'a.b:c d', 'acronis_dr_status_a_b_c_d'),
-    ('acronis_dr_status_', u'caf\u00e9', 'acronis_dr_status_caf_'),
-    ('acronis_dr_status_', '{{ x }}', 'acronis_dr_status____x___'),
-])
-def test_group_name_is_always_a_valid_lower_case_group_name(prefix, value, expected):
-    assert group_name(prefix, value) == expected
 
 
 def test_site_summary_keeps_readiness_status_default_and_issue_lines():
@@ -124,25 +112,6 @@ def test_server_matches(statuses, sites, readiness, expected):
     assert [v['name'] for v in selected] == expected
 
 
-def test_hostnames_from_names_with_duplicates_and_nameless_servers():
-    pairs, duplicates = choose_hostnames([WEB, DUP_A, SQL, DUP_B, NAMELESS])
-    assert [name for name, dummy in pairs] == ['web-01', DUP_A['uuid'], 'sql-primary', DUP_B['uuid'], NAMELESS['uuid']]
-    assert [server for dummy, server in pairs] == [WEB, DUP_A, SQL, DUP_B, NAMELESS]
-    assert duplicates == ['dup']
-
-
-def test_a_name_is_only_a_duplicate_among_the_given_servers():
-    pairs, duplicates = choose_hostnames([WEB, DUP_A])
-    assert [name for name, dummy in pairs] == ['web-01', 'dup']
-    assert duplicates == []
-
-
-def test_hostnames_from_uuids():
-    pairs, duplicates = choose_hostnames([WEB, DUP_A, DUP_B], 'uuid')
-    assert [name for name, dummy in pairs] == [WEB['uuid'], DUP_A['uuid'], DUP_B['uuid']]
-    assert duplicates == []
-
-
 @pytest.mark.parametrize('view, source, expected', [
     (WEB, 'public_ip', '8.9.10.21'),
     (WEB, 'none', None),
@@ -151,11 +120,6 @@ def test_hostnames_from_uuids():
 ])
 def test_host_address(view, source, expected):
     assert host_address(view, source) == expected
-
-
-def test_prefixed():
-    assert prefixed({'a': 1, 'b': 2}, '') == {'a': 1, 'b': 2}
-    assert prefixed({'a': 1, 'b': 2}, 'acronis_dr_') == {'acronis_dr_a': 1, 'acronis_dr_b': 2}
 
 
 def test_resource_ids_are_validated_like_the_api_does():
@@ -187,15 +151,53 @@ def test_check_auth(params, option):
     assert 's3cret' not in str(info.value) and 'Tk9vQ2x' not in str(info.value)
 
 
-def test_cache_account_depends_on_endpoint_client_and_api_filters_not_on_secrets():
-    base = cache_account('https://dev-cloud.acronis.com', 'Client-1')
-    assert base == cache_account('https://dev-cloud.acronis.com', 'client-1')
-    assert base != cache_account('https://dev-cloud.acronis.com', 'client-2')
-    assert base != cache_account('http://127.0.0.1:8450/acronis', 'client-1')
-    assert base != cache_account('https://dev-cloud.acronis.com', 'client-1', 'RECOVERY')
-    assert cache_account('https://dc', 'c', 'RECOVERY', ['B', 'a']) == cache_account('https://dc', 'c', 'RECOVERY', ['A', 'b'])
-    assert cache_account('https://dc', 'c', 'RECOVERY', ['a']) != cache_account('https://dc', 'c', 'RECOVERY', ['b'])
-    assert len(base) == 12
+def configured(**options):
+    """The plugin with these options (no configuration file)."""
+    plugin = InventoryModule()
+    plugin._options.update(dict(type=None, resource_id=[]), **options)
+    return plugin
+
+
+def test_resource_key_ignores_case_and_order():
+    assert resource_key(['B', 'a']) == resource_key(['A', 'b']) == 'a,b'
+    assert resource_key([]) == resource_key(None) == ''
+
+
+@pytest.mark.parametrize('options, params, account', [
+    # The keys of the cache entries written so far.
+    ({}, {'datacenter_url': 'https://dev-cloud.acronis.com', 'client_id': 'Client-1', 'client_secret': 's3cret'},
+     'aa032f7d0b89'),
+    ({'type': 'RECOVERY', 'resource_id': ['B', 'a']},
+     {'datacenter_url': 'https://dc/api/dr/v2/', 'client_id': 'C', 'client_secret': 's3cret'}, '6c48d91216a2'),
+    ({}, {'datacenter_url': 'https://dc/', 'access_token': 'Tk9vQ2x'}, 'dce4907296a3'),  # no client id
+])
+def test_the_cache_account_is_the_data_center_client_and_api_filters_not_the_secrets(options, params, account):
+    assert configured(**options)._request(params) == (account, (options.get('type'), options.get('resource_id', [])))
+    other = dict((k, 'other' if k in ('client_secret', 'access_token') else v) for k, v in params.items())
+    assert configured(**options)._request(other)[0] == account
+
+
+def test_the_cache_account_changes_with_the_api_filters():
+    params = {'datacenter_url': 'https://dc', 'client_id': 'c', 'client_secret': 's3cret'}
+    accounts = set(configured(**options)._request(params)[0] for options in (
+        {}, {'type': 'RECOVERY'}, {'type': 'PRIMARY'}, {'resource_id': ['a']}, {'resource_id': ['b']}))
+    assert len(accounts) == 5
+
+
+@pytest.mark.parametrize('options, params, option', [
+    ({}, {'datacenter_url': 'https://dc', 'client_id': 'c'}, 'client_secret'),
+    ({'resource_id': ['a b']}, {'datacenter_url': 'https://dc', 'access_token': 'Tk9vQ2x'}, 'resource_id'),
+    ({}, {'datacenter_url': 'dc.example.com', 'access_token': 'Tk9vQ2x'}, 'datacenter_url'),
+])
+def test_invalid_options_are_refused_before_the_cache_is_read(options, params, option):
+    with pytest.raises(ValidationError) as info:
+        configured(**options)._request(params)
+    assert info.value.option == option
+
+
+def test_matcher_uses_the_status_site_and_readiness_options():
+    matches = configured(status=['stand_by'], site_uuid=[], failover_readiness=['OK'])._matcher()
+    assert [v['name'] for v in views(WEB, SQL, BLOCKED, DUP_A, DUP_B) if matches(v)] == ['web-01']
 
 
 @pytest.mark.parametrize('name, expected', [
@@ -206,7 +208,3 @@ def test_verify_file(tmp_path, name, expected):
     path = tmp_path / name
     path.write_text(u'plugin: backupdr.cloud.acronis_dr\n')
     assert InventoryModule().verify_file(str(path)) is expected
-
-
-def test_verify_file_needs_an_existing_file(tmp_path):
-    assert InventoryModule().verify_file(str(tmp_path / 'missing.acronis_dr.yml')) is False

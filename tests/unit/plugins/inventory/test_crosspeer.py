@@ -1,7 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) backupdr.cloud contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pure helpers of the backupdr.cloud.crosspeer inventory plugin."""
+"""Pure helpers and hooks of the backupdr.cloud.crosspeer inventory plugin.
+
+What it shares with the other inventory plugins is tested in
+tests/unit/plugins/plugin_utils/test_inventory.py."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -10,8 +13,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.backupdr.cloud.plugins.inventory.crosspeer import (
-    InventoryModule, cache_account, choose_hostnames, group_name, host_address, prefixed, server_matches,
-    server_view, strip_secrets,
+    InventoryModule, host_address, server_groups, server_matches, server_view, strip_secrets,
 )
 
 WEB = {'server': '11111111-1111-4111-8111-111111111111', 'name': 'web', 'status': 'active', 'tags': 'web prod',
@@ -42,16 +44,12 @@ def test_server_view_has_no_secret_at_all():
     assert '********' not in repr(view)
 
 
-@pytest.mark.parametrize('prefix, value, expected', [
-    ('crosspeer_tag_', 'web', 'crosspeer_tag_web'),
-    ('crosspeer_tag_', 'web-canary', 'crosspeer_tag_web_canary'),
-    ('crosspeer_tag_', 'a.b:c d', 'crosspeer_tag_a_b_c_d'),
-    ('crosspeer_tag_', u'caf\u00e9', 'crosspeer_tag_caf_'),
-    ('crosspeer_tag_', '2024', 'crosspeer_tag_2024'),
-    ('crosspeer_status_', 'active', 'crosspeer_status_active'),
-])
-def test_group_name_is_always_a_valid_group_name(prefix, value, expected):
-    assert group_name(prefix, value) == expected
+def test_server_groups_keep_the_case_and_replace_other_characters():
+    assert server_groups(WEB) == ['crosspeer_status_active', 'crosspeer_tag_web', 'crosspeer_tag_prod']
+    assert server_groups(dict(DB, tags='Web-Canary a.b:c caf\u00e9')) == [
+        'crosspeer_status_stopped', 'crosspeer_tag_Web_Canary', 'crosspeer_tag_a_b_c', 'crosspeer_tag_caf_']
+    assert server_groups(DUP_A) == ['crosspeer_status_stopped']  # no tags
+    assert server_groups({'server': NAMELESS['server']}) == []
 
 
 @pytest.mark.parametrize('statuses, tags, expected', [
@@ -66,25 +64,6 @@ def test_group_name_is_always_a_valid_group_name(prefix, value, expected):
 def test_server_matches(statuses, tags, expected):
     servers = [WEB, DB, DUP_A, DUP_B, NAMELESS]
     assert [s['name'] for s in servers if server_matches(s, statuses, tags)] == expected
-
-
-def test_hostnames_from_names_with_duplicates_and_nameless_servers():
-    pairs, duplicates = choose_hostnames([WEB, DUP_A, DB, DUP_B, NAMELESS])
-    assert [name for name, dummy in pairs] == ['web', DUP_A['server'], 'db', DUP_B['server'], NAMELESS['server']]
-    assert [server for dummy, server in pairs] == [WEB, DUP_A, DB, DUP_B, NAMELESS]
-    assert duplicates == ['dup']
-
-
-def test_a_name_is_only_a_duplicate_among_the_given_servers():
-    pairs, duplicates = choose_hostnames([WEB, DUP_A])
-    assert [name for name, dummy in pairs] == ['web', 'dup']
-    assert duplicates == []
-
-
-def test_hostnames_from_uuids():
-    pairs, duplicates = choose_hostnames([WEB, DUP_A, DUP_B], 'uuid')
-    assert [name for name, dummy in pairs] == [WEB['server'], DUP_A['server'], DUP_B['server']]
-    assert duplicates == []
 
 
 @pytest.mark.parametrize('flat, source, expected', [
@@ -102,17 +81,25 @@ def test_host_address(flat, source, expected):
     assert host_address(flat, source) == expected
 
 
-def test_prefixed():
-    assert prefixed({'a': 1, 'b': 2}, '') == {'a': 1, 'b': 2}
-    assert prefixed({'a': 1, 'b': 2}, 'cp_') == {'cp_a': 1, 'cp_b': 2}
+def configured(**options):
+    """The plugin with these options (no configuration file)."""
+    plugin = InventoryModule()
+    plugin._options.update(options)
+    return plugin
 
 
-def test_cache_account_depends_on_endpoint_and_user_not_on_secrets():
-    base = cache_account('https://us-east.crosspeer.com/api/', WEB['server'])
-    assert base == cache_account('https://us-east.crosspeer.com/api/', WEB['server'].upper())
-    assert base != cache_account('https://us-east.crosspeer.com/api/', DB['server'])
-    assert base != cache_account('http://127.0.0.1:8450/crosspeer/api/', WEB['server'])
-    assert len(base) == 12
+def test_the_cache_account_is_the_endpoint_and_the_user_not_the_key():
+    account, args = configured()._request({'api_url': 'https://us-east.crosspeer.com/api/', 'api_user': 'ABC-def',
+                                           'api_key': 's3cret'})
+    assert account == '781f221e3df0'  # the key of the cache entries written so far
+    assert args == ()
+    assert account == configured()._request({'api_url': 'https://us-east.crosspeer.com/api/', 'api_user': 'abc-DEF',
+                                             'api_key': 'other'})[0]
+
+
+def test_matcher_uses_the_status_and_tags_options():
+    matches = configured(status=['stopped', 'paused'], tags=['web'])._matcher()
+    assert [s['name'] for s in [WEB, DB, DUP_A, DUP_B, NAMELESS] if matches(s)] == ['dup']
 
 
 @pytest.mark.parametrize('name, expected', [
@@ -122,7 +109,3 @@ def test_verify_file(tmp_path, name, expected):
     path = tmp_path / name
     path.write_text(u'plugin: backupdr.cloud.crosspeer\n')
     assert InventoryModule().verify_file(str(path)) is expected
-
-
-def test_verify_file_needs_an_existing_file(tmp_path):
-    assert InventoryModule().verify_file(str(tmp_path / 'missing.crosspeer.yml')) is False

@@ -4,7 +4,10 @@
 """Read base64 of ``ansible-inventory --list`` JSON on stdin, print the JSON with every
 ``{"__ansible_unsafe": value}`` replaced by ``value`` (the plugin marks API data
 unsafe, and every ansible-core version prints it that way).  Base64, because
-ansible-core 2.17 turns a JSON-looking ``stdin`` string into a dict."""
+ansible-core 2.17 turns a JSON-looking ``stdin`` string into a dict.
+
+Shared by the inventory_* targets as ``{{ role_path }}/../setup_simulator/files/unwrap_unsafe.py``:
+setup_simulator is their meta dependency, so ansible-test copies it next to them."""
 
 from __future__ import absolute_import, division, print_function
 
