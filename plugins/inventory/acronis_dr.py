@@ -35,6 +35,7 @@ author:
 extends_documentation_fragment:
   - backupdr.cloud.acronis_dr
   - backupdr.cloud.api
+  - backupdr.cloud.inventory
   - ansible.builtin.constructed
   - ansible.builtin.inventory_cache
 options:
@@ -64,29 +65,6 @@ options:
   token_cache_dir:
     env:
       - name: BACKUPDR_TOKEN_CACHE_DIR
-  validate_certs:
-    env:
-      - name: BACKUPDR_VALIDATE_CERTS
-  ca_path:
-    env:
-      - name: BACKUPDR_CA_PATH
-  api_timeout:
-    env:
-      - name: BACKUPDR_API_TIMEOUT
-  api_retries:
-    env:
-      - name: BACKUPDR_API_RETRIES
-  api_retry_max_delay:
-    env:
-      - name: BACKUPDR_API_RETRY_MAX_DELAY
-  hostname_source:
-    description:
-      - V(name) names each host after its server's name, V(uuid) after its server's UUID.
-      - With V(name), servers without a name, and servers whose name another selected server also has,
-        are named by their UUID instead (with a warning naming the duplicates).
-    type: str
-    choices: [name, uuid]
-    default: name
   hostvars_prefix:
     description:
       - Prefix of the names of the host variables made from the server's keys (C(acronis_dr_status),
@@ -136,14 +114,6 @@ options:
     type: list
     elements: str
     choices: [OK, WARNING, ERROR]
-    default: []
-  filters:
-    description:
-      - Jinja2 conditionals, without C({{ }}), evaluated with each host's variables (after O(hostvars_prefix),
-        including C(ansible_host)); a server becomes a host only when every conditional is true.
-      - With O(strict=false), a conditional that cannot be evaluated excludes the server; with O(strict=true) it is an error.
-    type: list
-    elements: str
     default: []
 notes:
   - >-

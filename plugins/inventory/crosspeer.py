@@ -23,6 +23,7 @@ author:
 extends_documentation_fragment:
   - backupdr.cloud.crosspeer
   - backupdr.cloud.api
+  - backupdr.cloud.inventory
   - ansible.builtin.constructed
   - ansible.builtin.inventory_cache
 options:
@@ -43,29 +44,6 @@ options:
   api_key:
     env:
       - name: CROSSPEER_API_KEY
-  validate_certs:
-    env:
-      - name: BACKUPDR_VALIDATE_CERTS
-  ca_path:
-    env:
-      - name: BACKUPDR_CA_PATH
-  api_timeout:
-    env:
-      - name: BACKUPDR_API_TIMEOUT
-  api_retries:
-    env:
-      - name: BACKUPDR_API_RETRIES
-  api_retry_max_delay:
-    env:
-      - name: BACKUPDR_API_RETRY_MAX_DELAY
-  hostname_source:
-    description:
-      - V(name) names each host after its server's name, V(uuid) after its server's UUID.
-      - With V(name), servers without a name, and servers whose name another selected server also has,
-        are named by their UUID instead (with a warning naming the duplicates).
-    type: str
-    choices: [name, uuid]
-    default: name
   hostvars_prefix:
     description:
       - Prefix of the names of the host variables made from the server's keys (C(crosspeer_status), C(crosspeer_tags)...).
@@ -94,14 +72,6 @@ options:
   tags:
     description:
       - Only servers that carry at least one of these tags. By default every server is included.
-    type: list
-    elements: str
-    default: []
-  filters:
-    description:
-      - Jinja2 conditionals, without C({{ }}), evaluated with each host's variables (after O(hostvars_prefix),
-        including C(ansible_host)); a server becomes a host only when every conditional is true.
-      - With O(strict=false), a conditional that cannot be evaluated excludes the server; with O(strict=true) it is an error.
     type: list
     elements: str
     default: []
