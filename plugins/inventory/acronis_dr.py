@@ -168,7 +168,7 @@ cache_timeout: 3600
 """
 
 from ansible_collections.backupdr.cloud.plugins.module_utils.acronis_dr import (
-    RESOURCE_ID_RE, AcronisDRClient, base_url, server_view, site_view,
+    RESOURCE_ID_RE, AcronisDRClient, base_url, check_auth, server_view, site_view,
 )
 from ansible_collections.backupdr.cloud.plugins.module_utils.engine import ValidationError
 from ansible_collections.backupdr.cloud.plugins.plugin_utils.inventory import (
@@ -250,16 +250,6 @@ def check_resource_ids(values):
             raise ValidationError('resource_id', 'expected letters, digits and dashes, got %r' % (value,))
         out.append(value)
     return out
-
-
-def check_auth(params):
-    """The modules' rules: access_token excludes the client credentials, which go together."""
-    if params.get('access_token') and (params.get('client_id') or params.get('client_secret')):
-        raise ValidationError('access_token', 'mutually exclusive with client_id and client_secret '
-                                              '(also when they come from ACRONIS_* environment variables)')
-    if bool(params.get('client_id')) != bool(params.get('client_secret')):
-        missing = 'client_secret' if params.get('client_id') else 'client_id'
-        raise ValidationError(missing, 'missing; client_id and client_secret go together')
 
 
 def resource_key(resource_ids):

@@ -35,7 +35,9 @@ import re
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.backupdr.cloud.plugins.module_utils.engine import ValidationError, check_uuid, is_uuid
+from ansible_collections.backupdr.cloud.plugins.module_utils.engine import (
+    ValidationError, check_uuid, is_uuid, unique_by_name,
+)
 from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import (
     ApiError, HttpClient, api_argument_spec,
 )
@@ -104,6 +106,20 @@ def module_kwargs(**extra):
 
 
 # -- pure helpers ---------------------------------------------------------------
+
+
+def check_auth(params):
+    """The auth options' rules: access_token excludes the client credentials, which go together.
+
+    The modules' argument spec says the same; this also covers values from the environment and
+    callers without an argument spec (the inventory plugin).
+    """
+    if params.get('access_token') and (params.get('client_id') or params.get('client_secret')):
+        raise ValidationError('access_token', 'mutually exclusive with client_id and client_secret '
+                                              '(also when they come from ACRONIS_* environment variables)')
+    if bool(params.get('client_id')) != bool(params.get('client_secret')):
+        missing = 'client_secret' if params.get('client_id') else 'client_id'
+        raise ValidationError(missing, 'missing; client_id and client_secret go together')
 
 
 def recovery_point(params):
@@ -211,20 +227,19 @@ def issue_lines(obj):
     return out
 
 
-def server_view(server):
-    """The server as modules return it: the API's fields, ``_links`` reduced to their rels."""
-    out = dict((k, v) for k, v in server.items() if k != '_links')
-    out['links'] = sorted(r for r in links(server) if r)
-    out['issues'] = issue_lines(server)
-    out['failover'] = failover_mode(server)
-    return out
-
-
 def site_view(site):
-    """A site as modules return it: ``links`` rels and ``issues`` as ``CODE: message`` lines."""
+    """A site (or server) as modules return it: the API's fields, ``_links`` reduced to their rels
+    in ``links``, ``_issues`` also as ``CODE: message`` lines in ``issues``."""
     out = dict((k, v) for k, v in site.items() if k != '_links')
     out['links'] = sorted(r for r in links(site) if r)
     out['issues'] = issue_lines(site)
+    return out
+
+
+def server_view(server):
+    """A server as modules return it: :func:`site_view` plus its ``failover`` state."""
+    out = site_view(server)
+    out['failover'] = failover_mode(server)
     return out
 
 
@@ -235,6 +250,7 @@ class AcronisDRClient:
 
     def __init__(self, params, warn=None):
         url = base_url(params.get('datacenter_url'))
+        check_auth(params)
         self.datacenter_url = url
         token = params.get('access_token')
         if token:
@@ -326,13 +342,10 @@ class AcronisDRClient:
             if not match:
                 raise ValidationError(option, 'no cloud server has the UUID %s' % ident)
             return match[0]
-        match = [s for s in servers if s.get('name') == ident]
-        if not match:
+        found = unique_by_name(servers, ident, option, 'cloud server', id_key='uuid', hint='give the UUID instead')
+        if found is None:
             raise ValidationError(option, 'no cloud server is named %r' % ident)
-        if len(match) > 1:
-            raise ValidationError(option, '%d cloud servers are named %r (%s); give the UUID instead' % (
-                len(match), ident, ', '.join(s.get('uuid', '?') for s in match)))
-        return match[0]
+        return found
 
     def reread(self, server):
         """Fresh state of ``server``, with the narrowest listing the API allows."""

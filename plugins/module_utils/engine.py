@@ -61,6 +61,18 @@ def is_uuid(value):
     return isinstance(value, str) and bool(UUID_RE.match(value))
 
 
+def unique_by_name(items, name, option, kind, id_key='id', name_key='name', ids_label=None, hint=None):
+    """The one item named ``name`` (None when there is none); ValidationError naming ``option`` when
+    several share the name: two resources with one name are never guessed between."""
+    found = [item for item in items if item.get(name_key) == name]
+    if len(found) > 1:
+        ids = ', '.join(sorted(str(item.get(id_key, '?')) for item in found))
+        raise ValidationError(option, '%d %ss are named %r (%s%s); %s' % (
+            len(found), kind, name, ids_label + ' ' if ids_label else '', ids,
+            hint or 'give %s to choose one' % (ids_label or id_key)))
+    return found[0] if found else None
+
+
 class PartialFailure(Exception):
     """A multi-step change stopped half way; ``state`` says what exists now."""
 
@@ -309,12 +321,8 @@ class ResourceEngine:
 
     def unique_by_name(self, name):
         rt = self.rtype
-        found = [r for r in rt.list() if r.get(rt.name_key) == name]
-        if len(found) > 1:
-            raise ValidationError(rt.name_option, '%d %ss are named %r (%s %s); give %s to choose one' % (
-                len(found), rt.kind, name, rt.id_option, ', '.join(sorted(r.get(rt.id_key, '?') for r in found)),
-                rt.id_option))
-        return found[0] if found else None
+        return unique_by_name(rt.list(), name, rt.name_option, rt.kind, id_key=rt.id_key, name_key=rt.name_key,
+                              ids_label=rt.id_option)
 
     # -- comparison ---------------------------------------------------------------
     def changes(self, current, wanted):

@@ -277,8 +277,6 @@ class Failover:
         """Why the API does not allow the wanted action now (None when it does)."""
         mode = failover_mode(server)
         name = server.get('name') or server.get('uuid')
-        if server.get('type') != 'RECOVERY':
-            return 'cloud server %s is a %s server; failover applies to RECOVERY servers' % (name, server.get('type'))
         if self.wanted != 'none' and mode in ('test', 'production'):
             return ('cloud server %s is in %s failover; stop it first (failover=none) before starting a %s failover'
                     % (name, mode, self.wanted))

@@ -576,17 +576,6 @@ class AcronisDRService(Service):
         'task_seconds': 2.0,
     }
 
-    def __init__(self):
-        self.tokens = {}
-        self.prune_at = TOKEN_PRUNE_AT
-        self.servers = {}
-        self.sites = {}
-        self.running = {}
-        self.task_seq = 0
-        self.server_seq = 0
-        self.seed_counters = {}
-        super().__init__()
-
     # -- Service API ---------------------------------------------------------
     def reset(self):
         super().reset()

@@ -101,12 +101,15 @@ class Service:
     config_defaults = {}
 
     def __init__(self):
-        self.config = dict(self.config_defaults)
         self.simulator = None
+        self.reset()
 
     # -- lifecycle -------------------------------------------------------
     def reset(self):
-        """Forget all state and restore the default configuration."""
+        """Forget all state and restore the default configuration.
+
+        Also called by ``__init__``: a service sets up all its state here, once.
+        """
         self.config = dict(self.config_defaults)
 
     def seed(self, params):
@@ -577,31 +580,6 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ''
     timeout = 120
 
-    # Every method goes through the same dispatcher; services answer 405 themselves.
-    def do_GET(self):  # pylint: disable=invalid-name
-        """GET"""
-        self._dispatch()
-
-    def do_POST(self):  # pylint: disable=invalid-name
-        """POST"""
-        self._dispatch()
-
-    def do_PUT(self):  # pylint: disable=invalid-name
-        """PUT"""
-        self._dispatch()
-
-    def do_DELETE(self):  # pylint: disable=invalid-name
-        """DELETE"""
-        self._dispatch()
-
-    def do_HEAD(self):  # pylint: disable=invalid-name
-        """HEAD"""
-        self._dispatch()
-
-    def do_PATCH(self):  # pylint: disable=invalid-name
-        """PATCH"""
-        self._dispatch()
-
     def setup(self):
         super().setup()
         try:
@@ -648,6 +626,9 @@ class _Handler(BaseHTTPRequestHandler):
         status, fault = self._dispatch_service(simulator, service, request)
         simulator.record(service.name, self.command, self.path, status, fault, _identify(service, request))
         self._log(started, status, fault)
+
+    # Every method goes through the same dispatcher; services answer 405 themselves.
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _dispatch
 
     def _dispatch_service(self, simulator, service, request):
         """Apply latency and faults, run the service; return (status, fault kind)."""

@@ -654,18 +654,6 @@ class CrossPeerService(Service):
         'quota_bytes': 100 * TIB,
     }
 
-    def __init__(self):
-        self.drives = {}
-        self.servers = {}
-        self.resources = {}
-        self.jobs = []
-        self.job_seq = 0
-        self.imaging_clock = 0.0
-        self.pending_shutdown = set()
-        self.auto_ips_free = []
-        self.auto_ip_next = 0
-        super().__init__()
-
     # -- Service API ---------------------------------------------------------
     def reset(self):
         super().reset()
