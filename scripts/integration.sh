@@ -11,8 +11,8 @@ set -euo pipefail
 : "${VENV:?}" "${VENV_217:?}" "${TOOLS_BIN:?}" "${COLL_DIR:?}" "${TEST_PYTHON:?}" "${LOG_DIR:?}"
 # The secrets to look for, by the name of the variable that holds each one
 # (names are printed, values never).
-secret_vars=(CROSSPEER_API_KEY ACRONIS_DR_ADMIN_CLIENT_SECRET ACRONIS_DR_OPERATOR_CLIENT_SECRET
-             ACRONIS_DR_READONLY_CLIENT_SECRET)
+# (every service's secrets, as the simulator's ready file names them: scripts/sim.py secret-vars).
+mapfile -t secret_vars < <("$VENV/bin/python" "$(dirname "${BASH_SOURCE[0]}")/sim.py" secret-vars)
 grep_args=()
 for var in "${secret_vars[@]}"; do
     if [ -z "${!var:-}" ]; then

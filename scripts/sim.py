@@ -6,6 +6,7 @@
     python scripts/sim.py config PATH...   # (re)write integration_config.yml
     python scripts/sim.py env              # shell 'export' lines for the demo
     python scripts/sim.py get KEY          # one value, e.g. crosspeer_api_key or ACRONIS_DR_URL
+    python scripts/sim.py secret-vars      # names of the variables holding secrets, one per line
 
 ``start`` runs ``tests/simulator/run.py --port 0 --tls-port 0 --ready-file
 .sim/ready.json --state-dir .sim/state --quiet`` with this interpreter in its
@@ -23,7 +24,8 @@ Variables (integration_config.yml / ``get``; ``env`` prints them upper-cased):
     sim_url, sim_https_url, sim_ca_path,
     crosspeer_api_url, crosspeer_https_url, crosspeer_api_user, crosspeer_api_key,
     acronis_dr_url, acronis_dr_https_url,
-    acronis_dr_{admin,operator,readonly}_client_id, acronis_dr_{admin,operator,readonly}_client_secret
+    acronis_dr_{admin,operator,readonly}_client_id, acronis_dr_{admin,operator,readonly}_client_secret,
+    and every name in a service's ``vars`` (its ``credentials()``: ``{"vars": {...}, "secret_vars": [...]}``)
 """
 
 import argparse
@@ -72,7 +74,19 @@ def config_vars(ready):
         client = clients.get(role, {})
         values["acronis_dr_%s_client_id" % role] = client.get("client_id", "")
         values["acronis_dr_%s_client_secret" % role] = client.get("client_secret", "")
+    # Newer services publish their variables themselves: credentials() -> {"vars": {name: value}}.
+    for entry in services.values():
+        for key, value in (entry.get("vars") or {}).items():
+            values[key] = value
     return values
+
+
+def secret_var_names(ready):
+    """Upper-cased names of the variables that hold secrets (for the integration secret check)."""
+    names = ["CROSSPEER_API_KEY"] + ["ACRONIS_DR_%s_CLIENT_SECRET" % role.upper() for role in ACRONIS_DR_ROLES]
+    for entry in ready.get("services", {}).values():
+        names.extend(name.upper() for name in entry.get("secret_vars") or ())
+    return names
 
 
 def env_vars(ready):
@@ -211,6 +225,7 @@ def main():
     sub.add_parser("env")
     g = sub.add_parser("get")
     g.add_argument("key")
+    sub.add_parser("secret-vars")
     args = p.parse_args()
 
     if args.cmd == "start":
@@ -231,6 +246,9 @@ def main():
         elif args.cmd == "env":
             for key, value in env_vars(ready).items():
                 print("export %s=%s" % (key, shlex.quote(str(value))))
+        elif args.cmd == "secret-vars":
+            for name in secret_var_names(ready):
+                print(name)
         elif args.cmd == "get":
             values = config_vars(ready)
             values.update(env_vars(ready))

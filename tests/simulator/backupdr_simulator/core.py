@@ -99,6 +99,8 @@ class Service:
     name = None
     prefix = None
     config_defaults = {}
+    #: Allowed values of string knobs: {knob: (value, ...)}; a string knob without an entry takes any string.
+    config_choices = {}
 
     def __init__(self):
         self.simulator = None
@@ -166,12 +168,18 @@ class Service:
             if key not in self.config_defaults:
                 raise AdminError(400, 'unknown %s config knob %r (known: %s)' % (
                     self.name, key, ', '.join(sorted(self.config_defaults))))
-            updates[key] = _coerce_knob(key, value, self.config_defaults[key])
+            updates[key] = _coerce_knob(key, value, self.config_defaults[key], self.config_choices.get(key))
         self.config.update(updates)
         return dict(self.config)
 
 
-def _coerce_knob(key, value, default):
+def _coerce_knob(key, value, default, choices=None):
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            raise AdminError(400, 'config knob %s must be a string' % key)
+        if choices and value not in choices:
+            raise AdminError(400, 'config knob %s must be one of %s' % (key, ', '.join(choices)))
+        return value
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise AdminError(400, 'config knob %s must be true or false' % key)
