@@ -112,13 +112,13 @@ class Identity:
             return None
         return token
 
-    def expire(self, username=None):
+    def expire(self, now, username=None):
         """Expire every token (of one user); return how many were valid."""
         count = 0
         for token in self.tokens.values():
-            if (username is None or token.user.name.lower() == username.lower()) and not token.revoked:
+            if username is None or token.user.name.lower() == username.lower():
+                count += 1 if token.valid(now) else 0
                 token.revoked = True
-                count += 1
         return count
 
     def issue(self, user, method, now, ttl, reuse):

@@ -687,11 +687,11 @@ class RaxBackupService(AgentOps, ConfigOps, JobOps, Service):
                 method, self.name, action, ', '.join('%s %s' % pair for pair in handlers)))
         return handler(params, now)
 
-    def _admin_expire_tokens(self, params, now):  # pylint: disable=unused-argument
+    def _admin_expire_tokens(self, params, now):
         username = params.get('username')
         if username is not None and str(username).lower() not in USERS_BY_NAME:
             raise AdminError(404, 'unknown user %s' % username)
-        return {'ok': True, 'expired': self.identity.expire(username)}
+        return {'ok': True, 'expired': self.identity.expire(now, username)}
 
     def _admin_tokens(self, params, now):  # pylint: disable=unused-argument
         tokens = [{'user': token.user.name, 'method': token.method, 'issued_at': token.issued,
