@@ -160,12 +160,15 @@ class JobOps(StoreBase):
             restore.errors = [_error_item(backup.id, 1, path, 5, 'The restore failed. (Rax)')]
 
     def restorable(self, config, now):
-        """Backups of a configuration that can still be restored (B3), oldest first; retention keeps the newest one."""
+        """Backups of a configuration that can still be restored (B3), oldest first; retention prunes all but the newest."""
         done = [backup for backup in config.backups if backup.final in BACKUP_RESTORABLE and not backup.expired]
         if config.retention and done:
             newest = max(done, key=lambda backup: backup.ended)
             limit = now - config.retention * 86400
-            done = [backup for backup in done if backup.ended >= limit or backup is newest]
+            for backup in done:
+                if backup.ended < limit and backup is not newest:
+                    backup.expired = True    # pruned for good (a later expiry of the newest does not bring it back)
+            done = [backup for backup in done if not backup.expired]
         return done
 
     # -- creation ------------------------------------------------------------------
