@@ -21,13 +21,19 @@ Wire format
       says (a client bug, not an API error).
   D2. The body is one JSON object; an empty body is ``{}``.  A body that is
       not JSON or not an object -> "Unexpected Error" (the seed's catch-all;
-      HTTP 400 under ``error_status`` 400/mapped).  Content-Type is not
-      checked.  Unknown parameters are ignored.  A missing or ill-typed
-      parameter gets the error of that parameter (listMachines without
-      ``location`` -> "Unknown Location", clone without ``originalLocation``
-      -> "Unknown Original Location", setPassword without ``password`` ->
-      "Password Is Illegal", ...); an ill-typed ``shouldCleanup`` (no error
-      of its own) -> "Unexpected Error".
+      HTTP 400 under ``error_status`` 400/mapped); the body is read before
+      the session cookie.  Content-Type is not checked.  Unknown parameters
+      are ignored.  Checks: "Not Logged In" first (every function but
+      login), then "Details Not Set" (getUserDetails, listMachines,
+      start/stopReplication, clone, cleanup, completeFailover, getStatus,
+      getAvailableTimestamps, get/setFutureReplicaConfiguration: the
+      functions that list it), then the function's own, in the order given
+      below.  A missing or ill-typed parameter gets the error of that
+      parameter (listMachines without ``location`` -> "Unknown Location",
+      clone without ``originalLocation`` -> "Unknown Original Location",
+      setPassword without ``password`` -> "Password Is Illegal", ...); an
+      ill-typed ``shouldCleanup`` or ``shouldInstallAgent`` (no error of
+      their own) -> "Unexpected Error".
   D3. Knob ``error_status`` (the HTTP status of an error, L13 names none):
       ``200`` (default) every API error is HTTP 200 with the envelope;
       ``400`` every error is 400 except "Unexpected Error" (500);
@@ -361,6 +367,7 @@ MAIN_AWS_SECRET = 'sim-aws-secret-Zq3Lm8Rt0Vx2Nb6Kc4Wd'
 FEATURE_POINT_IN_TIME = 'pointInTime'
 MAIN_FEATURES = (FEATURE_POINT_IN_TIME, 'rdsReplication', 'dnsFailover')
 LOCKOUT_ATTEMPTS = 3
+SESSION_PRUNE_AT = 20000
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 
@@ -636,6 +643,7 @@ class CloudEndureService(Service):
         super().reset()
         now = time.time()
         self.sessions = {}
+        self.prune_sessions_at = SESSION_PRUNE_AT
         self.locks = {}
         self.accounts = {}
         self.seed_counters = {}
@@ -704,16 +712,14 @@ class CloudEndureService(Service):
         info = {'username': MAIN_USER, 'password': MAIN_PASSWORD,
                 'accounts': [{'username': a.username, 'password': a.password, 'activated': a.activated,
                               'details_set': a.details is not None} for a in self.accounts.values()]}
+        variables = {'cloudendure_username': MAIN_USER, 'cloudendure_password': MAIN_PASSWORD}
         simulator = self.simulator
         if simulator is not None and simulator.http_url:
-            url = simulator.http_url + PREFIX + API_PATH
-            https_url = simulator.https_url + PREFIX + API_PATH if simulator.https_url else ''
-            info['url'] = url
-            if https_url:
-                info['https_url'] = https_url
-            info['vars'] = {'cloudendure_api_url': url, 'cloudendure_https_url': https_url,
-                            'cloudendure_username': MAIN_USER, 'cloudendure_password': MAIN_PASSWORD}
-            info['secret_vars'] = ['cloudendure_password']
+            info['url'] = variables['cloudendure_api_url'] = simulator.http_url + PREFIX + API_PATH
+            if simulator.https_url:
+                info['https_url'] = variables['cloudendure_https_url'] = simulator.https_url + PREFIX + API_PATH
+        info['vars'] = variables
+        info['secret_vars'] = ['cloudendure_password']
         return info
 
     def identify(self, request):
@@ -782,6 +788,7 @@ class CloudEndureService(Service):
             result = handler(self, call)
         except ApiError as exc:
             return self._error_response(exc, call)
+        request.context['auth_user'] = call.account.username if call.account else None
         if self.config['double_encoded'] == 'yes':
             result = json.dumps(result)
         return self._envelope(200, None, result, call.headers)
@@ -887,6 +894,11 @@ class CloudEndureService(Service):
             if state is not None:
                 del self.locks[key]
             value = secrets.token_urlsafe(32)
+            if len(self.sessions) >= self.prune_sessions_at:  # forget expired sessions now and then
+                ttl = float(self.config['session_ttl'])
+                self.sessions = dict((key, item) for key, item in self.sessions.items()
+                                     if not ttl or now - item.last_used <= ttl)
+                self.prune_sessions_at = max(SESSION_PRUNE_AT, 2 * len(self.sessions))
             self.sessions[value] = Session(account.username, now)
             call.headers.append(('Set-Cookie', '%s=%s; Path=%s; HttpOnly' % (COOKIE_NAME, value, PREFIX)))
             call.account = account

@@ -1082,3 +1082,6 @@ def test_knob_validation_and_credentials(ce):
     response = requests.post(info['https_url'] + 'login', json={'username': MAIN, 'password': MAIN_PW},
                              verify=ce.sim.ca_path, timeout=10)
     assert response.json() == {'error': None, 'result': None} and 'session=' in response.headers['Set-Cookie']
+    assert ce.admin('GET', 'requests', {'service': 'cloudendure'})['requests'][-1]['auth_user'] == MAIN
+    detached = CloudEndureService().credentials()  # no simulator: no URLs, the same account
+    assert detached['vars'] == {'cloudendure_username': MAIN, 'cloudendure_password': MAIN_PW} and 'url' not in detached
