@@ -23,6 +23,7 @@ from ..core import Response
 API_VERSIONS = ('1.0.0', '1.1.0', '1.2.0', '1.3.0', '1.4.0', '1.5.0')
 CPM_VERSIONS = {'1.0.0': '2.3.0', '1.1.0': '2.4.0', '1.2.0': '2.5.0', '1.3.0': '2.6.0', '1.4.0': '3.0.0', '1.5.0': '3.1.0'}
 NAME_RE = re.compile(r'^[A-Za-z0-9_-]+$')
+TEXT_FORBIDDEN_RE = re.compile(r'[<>\x00-\x08\x0b\x0c\x0e-\x1f]')  # descriptions (D7)
 MISSING = object()
 
 MSG_REQUIRED = 'This field is required.'
@@ -147,10 +148,10 @@ class F:
     """A body field: kind ``str|int|bool|choice|datetime|time|ids|strs|ints|obj|objs|any``."""
 
     __slots__ = ('kind', 'required', 'default', 'choices', 'nullable', 'blank', 'name_rule', 'spec', 'min_value',
-                 'model', 'write_only')
+                 'model', 'write_only', 'text')
 
     def __init__(self, kind, required=False, default=MISSING, choices=None, nullable=False, blank=True,
-                 name_rule=False, spec=None, min_value=None, model=None, write_only=False):
+                 name_rule=False, spec=None, min_value=None, model=None, write_only=False, text=False):
         self.kind = kind
         self.required = required
         self.default = default
@@ -162,6 +163,7 @@ class F:
         self.min_value = min_value
         self.model = model
         self.write_only = write_only
+        self.text = text
 
     def default_value(self):
         """A fresh copy of the default (nested objects: their defaults)."""
@@ -206,6 +208,8 @@ def _clean(field, value, path, errors, lookup):
         if value.strip() == '' and not field.blank:
             return fail(MSG_BLANK, 'blank')
         if field.name_rule and value != '' and not NAME_RE.match(value):
+            return fail(MSG_CHARS, 'invalid')
+        if field.text and TEXT_FORBIDDEN_RE.search(value):
             return fail(MSG_CHARS, 'invalid')
         return value
     if kind == 'int':

@@ -79,7 +79,7 @@ BACKUP_FIELDS = ('account', 'description', 'dr_account_regions', 'dr_regions', '
 FREEZER_DROPS = ('glacier_archive_status', 'is_freezer_item', 'is_recoverable', 'move_to_freezer_enabled',
                  's3_copy_status')
 FREEZER_SPEC = {'name': F('str', required=True, blank=False, name_rule=True),
-                'description': F('str', required=True)}
+                'description': F('str', required=True, text=True)}
 SEARCH_BY = {'search_by_instance': 'instances', 'search_by_volume': 'volumes', 'search_by_rds': 'rds_databases',
              'search_by_aurora': 'rds_clusters', 'search_by_redshift': 'redshift_clusters',
              'search_by_dynamo_db': 'dynamodb_tables', 'search_by_efs': 'efs', 'search_by_s3_sync': 's3syncs'}
@@ -364,11 +364,11 @@ class BackupsFamily(Family):
     def _instance_snapshots(self, backup, target, ended, ok, targets):
         res, region, settings = target['res'], target['region'], target['settings']
         option = settings['ami_backup_option']
-        succeeded = ok()
-        self._snap(backup, 'instances', ended, succeeded, res, region, aws_architecture=res['architecture'],
-                   aws_disable_api_termination=False, aws_image_id=res['image_id'],
-                   aws_instance_type=res['instance_type'], aws_ip_address=res['ip_address'], aws_kernel_id=None,
-                   aws_key_name=res['key_name'], aws_monitored=False, aws_ram_disk_id=None,
+        self._snap(backup, 'instances', ended, backup['outcome'] != 'F', res, region,
+                   aws_architecture=res['architecture'], aws_disable_api_termination=False,
+                   aws_image_id=res['image_id'], aws_instance_type=res['instance_type'],
+                   aws_ip_address=res['ip_address'], aws_kernel_id=None, aws_key_name=res['key_name'],
+                   aws_monitored=False, aws_ram_disk_id=None,
                    aws_root_device=settings['aws_root_device'] or res['root_device'],
                    aws_security_groups=list(res['security_groups']), aws_shutdown_behaviour='stop',
                    aws_subnet_id=res['subnet_id'], aws_user_data='', aws_virtualization_type=res['virtualization_type'],
@@ -377,18 +377,23 @@ class BackupsFamily(Family):
                    tenancy=res['tenancy'])
         key = (backup['policy'], res['aws_id'])
         if option == 'O':
+            succeeded = ok()
             self._snap(backup, 'only_amis', ended, succeeded, res, region,
                        aws_image_id=aws_id('ami-', res['aws_id'], backup['id']))
-            self._log(backup, ended, 'Info', 'AMI of instance %s created.' % res['aws_id'])
+            self._log(backup, ended, 'Info' if succeeded else 'Error', 'AMI of instance %s %s.' % (
+                res['aws_id'], 'created' if succeeded else 'failed'))
             return
-        if option == 'S' and key not in self.initial_ami_done and succeeded:
-            self.initial_ami_done.add(key)
+        if option == 'S' and key not in self.initial_ami_done:
+            succeeded = ok()
+            if succeeded:
+                self.initial_ami_done.add(key)
             self._snap(backup, 'initial_amis', ended, succeeded, res, region,
                        aws_image_id=aws_id('ami-', res['aws_id'], 'initial'))
-        for volume in targets.backed_up_volumes(target):
-            self._volume_snap(backup, ended, succeeded, volume, region, res)
-        self._log(backup, ended, 'Info' if succeeded else 'Error', 'Snapshots of instance %s %s.' % (
-            res['aws_id'], 'created' if succeeded else 'failed'))
+        results = [self._volume_snap(backup, ended, ok(), volume, region, res)['succeeded']
+                   for volume in targets.backed_up_volumes(target)]
+        failed = results.count(False)
+        self._log(backup, ended, 'Error' if failed else 'Info', 'Snapshots of instance %s: %d created, %d failed.' % (
+            res['aws_id'], len(results) - failed, failed))
 
     def _volume_snap(self, backup, ended, succeeded, volume, region, instance):
         return self._snap(backup, 'volumes', ended, succeeded, volume, region,

@@ -15,7 +15,7 @@ FREQ_UNITS = ('O', 'Y', 'D', 'W')
 POLICY_SPEC = {
     'name': F('str', required=True, blank=False, name_rule=True),
     'auto_remove_resource': F('choice', choices=('N', 'Y', 'A'), default='N'),
-    'description': F('str', nullable=True, default=None),
+    'description': F('str', nullable=True, default=None, text=True),
     'dr_enabled': F('bool', default=False),
     'enable_agent_scripts': F('bool', default=False),
     'enabled': F('bool', default=True),

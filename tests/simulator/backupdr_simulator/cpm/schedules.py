@@ -34,7 +34,7 @@ DISABLE_SPEC = {
 }
 UPDATE_SPEC = dict([
     ('name', F('str', required=True, blank=False, name_rule=True)),
-    ('description', F('str', nullable=True, default=None)),
+    ('description', F('str', nullable=True, default=None, text=True)),
     ('every_unit', F('choice', choices=UNITS, default='D')),
     ('every_how_many', F('int', required=True, min_value=1)),
     ('start_date', F('datetime', nullable=True, default=None)),
