@@ -953,7 +953,7 @@ class CloudEndureService(Service):
         if mode == 'userDetails' or (mode == 'any' and 'userDetails' in call.body):
             obj = self._param(call, 'userDetails', 'dict')
             return obj if isinstance(obj, dict) else {}
-        kinds = {'username': 'str', 'firstName': 'any', 'lastName': 'any', 'company': 'any', 'originalLocation': 'str',
+        kinds = {'username': 'str', 'firstName': 'str', 'lastName': 'str', 'company': 'str', 'originalLocation': 'str',
                  'mirrorLocation': 'str', 'credentials': 'dict', 'features': 'list'}
         fields = {}
         for key, kind in kinds.items():

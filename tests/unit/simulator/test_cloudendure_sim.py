@@ -261,7 +261,7 @@ def test_lockout_three_failures_then_rearmed_by_every_attempt(ce):
     ce.config(lockout_seconds=0.5, lockout_window_seconds=0.5, error_status='mapped')
     http = requests.Session()
     bad = {'username': MAIN, 'password': 'wrong-password'}
-    for _ in range(3):
+    for _attempt in range(3):
         response = ce.post('login', bad, http=http)
         assert response.status_code == 401 and response.json()['error'] == 'Bad Credentials'
     response = ce.post('login', {'username': MAIN, 'password': MAIN_PW}, http=http)
@@ -293,7 +293,7 @@ def test_lockout_without_rearm_window_and_successive_failures(ce):
     assert ce.account()['failed_logins'] == 1
     ce.ok('login', good, http)
     # three failures lock; refused attempts do not re-arm
-    for _ in range(3):
+    for _attempt in range(3):
         ce.err('login', 'Bad Credentials', bad, http)
     ce.err('login', 'Too Many Failed Attempts', good, http)
     time.sleep(0.25)
@@ -305,7 +305,7 @@ def test_lockout_without_rearm_window_and_successive_failures(ce):
     time.sleep(0.55)
     ce.ok('login', good, http)
     # unknown usernames lock too (no enumeration); usernames compare case-insensitively
-    for _ in range(3):
+    for _attempt in range(3):
         ce.err('login', 'Bad Credentials', {'username': 'Ghost@example.com', 'password': 'x'}, http)
     ce.err('login', 'Too Many Failed Attempts', {'username': 'ghost@EXAMPLE.com', 'password': 'x'}, http)
 
