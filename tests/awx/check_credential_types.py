@@ -170,7 +170,7 @@ def _spec_entries(tree):
 
 
 def collection_env_vars(coll):
-    """{ENV: {'option', 'no_log', 'required', 'file', 'service'}} from the env_fallback of the argument specs."""
+    """{ENV: {'option', 'no_log', 'file', 'readers': [(service, option, required, file)]}} from the argument specs."""
     found = {}
     for sub in ('module_utils', 'modules'):
         directory = os.path.join(coll, 'plugins', sub)
@@ -183,12 +183,17 @@ def collection_env_vars(coll):
             for option, keywords in _spec_entries(tree):
                 names = _fallback_env_names(keywords.get('fallback'))
                 for env in names or ():
-                    found[env] = {
+                    found.setdefault(env, []).append({
                         'option': option, 'no_log': _is_true(keywords.get('no_log')),
                         'required': _is_true(keywords.get('required')),
                         'file': os.path.join('plugins', sub, name), 'service': name[:-3],
-                    }
-    return found
+                    })
+    # one entry per variable: no_log when any option reading it is; every (service, required) kept
+    merged = {}
+    for env, infos in found.items():
+        merged[env] = dict(infos[0], no_log=any(info['no_log'] for info in infos),
+                           readers=[(info['service'], info['option'], info['required'], info['file']) for info in infos])
+    return merged
 
 
 def documented_env_vars(coll):
@@ -590,9 +595,10 @@ def check_type(where, stem, ctype, services, env_read, env_documented, problems)
     if stem in services:
         injected = set(injectors.get('env') or {})
         for name, info in sorted(env_read.items()):
-            if info['service'] == stem and info['required'] and name not in injected:
-                problems.add(where, 'does not set %s, the environment fallback of the required option %s (%s)'
-                             % (name, info['option'], info['file']))
+            for service, option, required, path in info['readers']:
+                if service == stem and required and name not in injected:
+                    problems.add(where, 'does not set %s, the environment fallback of the required option %s (%s)'
+                                 % (name, option, path))
     if len(problems) > before:
         return False
     _check_empty_renders(where, ctype, problems)
@@ -778,7 +784,7 @@ def run_job(stem, sample, types, samples, variables, args, problems):
         before = sim_requests(variables['sim_url'], service)
         since = max([entry['seq'] for entry in before] or [0])
         process_env = {
-            'PATH': os.pathsep.join([os.path.dirname(args.ansible_runner), '/usr/local/bin', '/usr/bin', '/bin']),
+            'PATH': job_path(args),
             'HOME': os.path.join(private, 'home'),
             'LANG': os.environ.get('LANG') or 'C.UTF-8',
             'LC_ALL': os.environ.get('LC_ALL') or os.environ.get('LANG') or 'C.UTF-8',
@@ -826,6 +832,21 @@ def run_job(stem, sample, types, samples, variables, args, problems):
             shutil.rmtree(private, ignore_errors=True)
 
 
+def job_path(args):
+    return os.pathsep.join([args.ansible_bin_dir or os.path.dirname(args.ansible_runner), '/usr/local/bin', '/usr/bin', '/bin'])
+
+
+def ansible_core_version(args):
+    """'ansible-core X.Y.Z' of the ansible-playbook the jobs run."""
+    playbook = shutil.which('ansible-playbook', path=job_path(args))
+    if not playbook:
+        raise SystemExit('ERROR: no ansible-playbook on the job PATH %s' % job_path(args))
+    out = subprocess.run([playbook, '--version'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         universal_newlines=True, check=False).stdout
+    match = re.search(r'\[core ([^\]]+)\]', out)
+    return 'ansible-core %s' % (match.group(1) if match else '?')
+
+
 def _runner_status(private):
     artifacts = os.path.join(private, 'artifacts')
     for ident in sorted(os.listdir(artifacts)) if os.path.isdir(artifacts) else ():
@@ -869,6 +890,8 @@ def main(argv=None):
     parser.add_argument('--samples', default=SAMPLES, help='sample credentials and jobs (default: tests/awx/samples.yml)')
     parser.add_argument('--types-only', action='store_true', help='static checks only, no jobs (no simulator)')
     parser.add_argument('--ansible-runner', default=os.path.join(os.path.dirname(sys.executable), 'ansible-runner'))
+    parser.add_argument('--ansible-bin-dir', help='directory put first on the job\'s PATH, e.g. another ansible-core\'s '
+                        'venv bin (default: the directory of ansible-runner)')
     parser.add_argument('--timeout', type=float, default=300, help='seconds per job (default 300)')
     parser.add_argument('--keep', action='store_true', help='keep the private data dirs (they hold the sample secrets)')
     args = parser.parse_args(argv)
@@ -940,8 +963,10 @@ def main(argv=None):
         elif stem not in services and samples[stem].get('tasks'):
             problems.add('tests/awx/samples.yml: %s' % stem, 'has a job but is no action group of meta/runtime.yml')
 
+    core = ''
     if not args.types_only and not problems:
         variables = sim_variables(args.ready_file)
+        core = ansible_core_version(args)
         for stem in jobs:
             line = run_job(stem, samples[stem], types, samples, variables, args, problems)
             if line:
@@ -957,8 +982,8 @@ def main(argv=None):
     if args.types_only:
         print('PASS awx credential types: %s; jobs not run (--types-only) (%.1f s)' % (what, elapsed))
     else:
-        print('PASS awx credential types: %s; %d jobs succeeded against the simulator with only the injected '
-              'credentials (%s) (%.1f s)' % (what, len(jobs), ', '.join(jobs), elapsed))
+        print('PASS awx credential types: %s; %d jobs (%s) succeeded with %s against the simulator with only the '
+              'injected credentials (%.1f s)' % (what, len(jobs), ', '.join(jobs), core, elapsed))
     return 0
 
 
