@@ -326,8 +326,8 @@ def test_restore_flow(rax):
                                             'FilePathEncoded': '***'}), 400, 'base64')
     detail = rax.get('restore/%d' % restore_id)
     assert [item['FilePath'] for item in detail['Inclusions']] == ['/var/www/index.html']
-    update = dict(RestoreId=restore_id, BackupId=restore['BackupId'], BackupMachineId=WEB01, DestinationMachineId=WEB01,
-                  OverwriteFiles=True, BackupConfigurationId=DAILY, DestinationPath='/srv/restored', RestoreStateId=1)
+    update = {'RestoreId': restore_id, 'BackupId': restore['BackupId'], 'BackupMachineId': WEB01, 'DestinationMachineId': WEB01,
+              'OverwriteFiles': True, 'BackupConfigurationId': DAILY, 'DestinationPath': '/srv/restored', 'RestoreStateId': 1}
     updated = rax.call('POST', 'restore', update)
     assert updated.status_code == 204 and updated.content == b''
     detail = rax.get('restore/%d' % restore_id)

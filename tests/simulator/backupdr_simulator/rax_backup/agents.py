@@ -151,30 +151,6 @@ class AgentOps(StoreBase):
         if not self.busy(agent):
             self.purge_agent(agent)
 
-    def purge_agent(self, agent):
-        """Forget an agent with its configurations, backups, restores and cleanups (its vault is gone)."""
-        doomed = set(id(job) for job in agent.jobs)
-        for job in agent.jobs:
-            if job.kind == 'Backup':
-                self.backups.pop(job.id, None)
-                for restore in [r for r in self.restores.values() if r.backup is job]:
-                    doomed.add(id(restore))
-                    self.restores.pop(restore.id, None)
-            elif job.kind == 'Restore':
-                self.restores.pop(job.id, None)
-            else:
-                self.cleanups.pop(job.id, None)
-        for config_id in agent.configs:
-            self.configs.pop(config_id, None)
-        for key in [key for key, job in self.running.items() if id(job) in doomed]:
-            del self.running[key]
-        self.agents.pop(agent.id, None)
-        jobs = self.tenant_jobs.get(agent.tenant, [])
-        self.tenant_jobs[agent.tenant] = [job for job in jobs if id(job) not in doomed]
-        for other in self.agents.values():
-            if other.tenant == agent.tenant:
-                other.jobs = [job for job in other.jobs if id(job) not in doomed]
-
     # -- A6 -------------------------------------------------------------------------
     def agent_migrate(self, ctx):
         """A6 PUT agent/migratevault: configurations, backups and vault move from source to destination."""

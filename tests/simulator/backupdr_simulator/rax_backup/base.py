@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 
 from ..core import Response
 from . import rsakeys
-from .model import BadValue, dumps
+from .model import BACKUP_PHASES, RESTORE_PHASES, BadValue, dumps
 
 NAMESPACE = uuid.UUID('2f7c9a4e-5b1d-4e8a-9c3f-7d6b0a1e2c4d')
 MSG_FORBIDDEN = 'Access to the requested resource was denied.'
@@ -101,19 +101,20 @@ def empty_response(status=200):
 class StoreBase:
     """Declares the state the mixins share (set up by RaxBackupService.reset)."""
 
-    config = None           # knobs
+    # Empty class-level containers keep static analysis informed; reset() gives every instance its own.
+    config = {}             # knobs
     simulator = None
     identity = None
-    agents = None           # {id: Agent}
-    configs = None          # {id: BackupConfig}
-    backups = None          # {id: Backup}
-    restores = None         # {id: Restore}
-    cleanups = None         # {id: Cleanup}
-    hosts = None            # {host server id (lower): Agent}
-    running = None          # {(kind, id): job} of jobs not ended
-    tenant_jobs = None      # {tenant: [job, ...]} in creation order
-    seq = None              # id counters
-    plans = None            # admin-planned outcomes: {'backup': [...], 'restore': [...]}
+    agents = {}             # {id: Agent}
+    configs = {}            # {id: BackupConfig}
+    backups = {}            # {id: Backup}
+    restores = {}           # {id: Restore}
+    cleanups = {}           # {id: Cleanup}
+    hosts = {}              # {host server id (lower): Agent}
+    running = {}            # {(kind, id): job} of jobs not ended
+    tenant_jobs = {}        # {tenant: [job, ...]} in creation order
+    seq = {}                # id counters
+    plans = {}              # admin-planned outcomes: {'backup': [...], 'restore': [...]}
 
     # -- ids -------------------------------------------------------------------
     def next_id(self, kind):
@@ -197,14 +198,61 @@ class StoreBase:
         digits = pair.exponent_hex
         return digits if self.config['exponent_hex'] == 'string' or not digits.isdigit() else int(digits)
 
-    # -- implemented by the mixins ------------------------------------------------------
+    # -- job states over time -----------------------------------------------------------
     def backup_state(self, backup, now):
-        """(CurrentState, since) of a backup (JobOps)."""
-        raise NotImplementedError
+        """(CurrentState, since) of a backup (or cleanup), computed from the clock."""
+        if backup.final is not None:
+            return backup.final, backup.ended
+        if backup.stop_at is not None:
+            return 'StopRequested', backup.stop_at
+        state, since = ('StartScheduled' if backup.scheduled else 'StartRequested'), backup.started
+        if backup.run_from is not None:
+            duration = float(self.config['backup_seconds'])
+            for name, start in BACKUP_PHASES:
+                if now - backup.run_from >= start * duration:
+                    state, since = name, backup.run_from + start * duration
+        return state, since
 
+    def restore_state(self, restore, now):
+        """(RestoreStateId, since) of a restore."""
+        if restore.final is not None:
+            return restore.final, restore.ended
+        if restore.outcome is None:
+            return 0, restore.requested
+        if restore.stop_at is not None:
+            return 7, restore.stop_at
+        state, since = 6, restore.started
+        if restore.run_from is not None:
+            duration = float(self.config['restore_seconds'])
+            for number, start in RESTORE_PHASES:
+                if now - restore.run_from >= start * duration:
+                    state, since = number, restore.run_from + start * duration
+        return state, since
+
+    # -- purge -------------------------------------------------------------------------
     def purge_agent(self, agent):
-        """Forget a deleted agent and everything it owns (AgentOps)."""
-        raise NotImplementedError
+        """Forget an agent with its configurations, backups, restores and cleanups (its vault is gone)."""
+        doomed = set(id(job) for job in agent.jobs)
+        for job in agent.jobs:
+            if job.kind == 'Backup':
+                self.backups.pop(job.id, None)
+                for restore in [r for r in self.restores.values() if r.backup is job]:
+                    doomed.add(id(restore))
+                    self.restores.pop(restore.id, None)
+            elif job.kind == 'Restore':
+                self.restores.pop(job.id, None)
+            else:
+                self.cleanups.pop(job.id, None)
+        for config_id in agent.configs:
+            self.configs.pop(config_id, None)
+        for key in [key for key, job in self.running.items() if id(job) in doomed]:
+            del self.running[key]
+        self.agents.pop(agent.id, None)
+        jobs = self.tenant_jobs.get(agent.tenant, [])
+        self.tenant_jobs[agent.tenant] = [job for job in jobs if id(job) not in doomed]
+        for other in self.agents.values():
+            if other.tenant == agent.tenant:
+                other.jobs = [job for job in other.jobs if id(job) not in doomed]
 
     # -- misc ----------------------------------------------------------------------
     def write_allowed(self, ctx):

@@ -9,7 +9,7 @@ import binascii
 from ..core import Response
 from . import rsakeys
 from .base import ApiError, StoreBase, bad_request, checked, empty_response, json_response
-from .model import (BACKUP_PHASES, BACKUP_RESTORABLE, REGIONS, RESTORE_PHASES, RESTORE_STATES, Backup, Cleanup, Restore,
+from .model import (BACKUP_RESTORABLE, REGIONS, RESTORE_STATES, Backup, Cleanup, Restore,
                     RestoreFile, dotnet_date, duration_text, human_size, parse_bool, parse_choice, parse_int, parse_str)
 
 ACTIONS = ('StartManual', 'StopManual')
@@ -45,37 +45,7 @@ def _join(base, name):
 class JobOps(StoreBase):
     """B1-B4, R1-R9, V1, V2 and the clock."""
 
-    # -- states over time ----------------------------------------------------------
-    def backup_state(self, backup, now):
-        """(CurrentState, since) of a backup (or cleanup), computed from the clock."""
-        if backup.final is not None:
-            return backup.final, backup.ended
-        if backup.stop_at is not None:
-            return 'StopRequested', backup.stop_at
-        state, since = ('StartScheduled' if backup.scheduled else 'StartRequested'), backup.started
-        if backup.run_from is not None:
-            duration = float(self.config['backup_seconds'])
-            for name, start in BACKUP_PHASES:
-                if now - backup.run_from >= start * duration:
-                    state, since = name, backup.run_from + start * duration
-        return state, since
-
-    def restore_state(self, restore, now):
-        """(RestoreStateId, since) of a restore."""
-        if restore.final is not None:
-            return restore.final, restore.ended
-        if restore.outcome is None:
-            return 0, restore.requested
-        if restore.stop_at is not None:
-            return 7, restore.stop_at
-        state, since = 6, restore.started
-        if restore.run_from is not None:
-            duration = float(self.config['restore_seconds'])
-            for number, start in RESTORE_PHASES:
-                if now - restore.run_from >= start * duration:
-                    state, since = number, restore.run_from + start * duration
-        return state, since
-
+    # -- the clock -------------------------------------------------------------------
     def advance(self, now):
         """Start waiting jobs whose agent is online and end the jobs whose time has come (only running jobs are looked at)."""
         if not self.running:
