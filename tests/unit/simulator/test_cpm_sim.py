@@ -334,8 +334,8 @@ def test_filters_search_ordering(cpm):  # pylint: disable=redefined-outer-name
     names = [a['name'] for a in cpm.ok(cpm.get('accounts/'))]
     assert names == ['main', 'dr-vault', 'managed-main', 'zeta']  # root sees managed users' accounts
     assert [a['name'] for a in cpm.ok(cpm.get('accounts/?ordering=-name'))] == ['zeta', 'managed-main', 'main', 'dr-vault']
-    assert [a['name'] for a in cpm.ok(cpm.get('accounts/?ordering=user,-name'))] == ['main', 'dr-vault', 'zeta',
-                                                                                   'managed-main']
+    by_user = [a['name'] for a in cpm.ok(cpm.get('accounts/?ordering=user,-name'))]
+    assert by_user == ['main', 'dr-vault', 'zeta', 'managed-main']
     assert [a['name'] for a in cpm.ok(cpm.get('accounts/?ordering=nonsense'))] == names  # unknown fields ignored
     assert [a['name'] for a in cpm.ok(cpm.get('accounts/?user=3'))] == ['managed-main', 'zeta']
     assert [a['name'] for a in cpm.ok(cpm.get('accounts/?name=main'))] == ['main']
@@ -433,6 +433,11 @@ def test_permissions_delegates_and_tenants(cpm):  # pylint: disable=redefined-ou
     account = cpm.ok(cpm.post('accounts/backup/', {'name': 'by-op', 'authentication': 'R', 'user': ROOT},
                               who='operator'), 201)
     assert account['account_number'] == '123456789012'
+    managed_policy = cpm.policy('of-managed', MANAGED_MAIN)
+    assert cpm.get('policies/%d/' % managed_policy['id'], who='operator').status_code == 200  # reads reach them
+    assert cpm.delete('policies/%d/' % managed_policy['id'], who='operator').status_code == 404  # writes do not
+    assert codes(cpm.post('policies/', {'name': 'x', 'account': MANAGED_MAIN}, who='operator'), 400) == {
+        'account': ['does_not_exist']}
     # root creates for managed users; the tenant only for himself and sees only his own objects
     cpm.ok(cpm.post('schedules/', {'name': 'm', 'every_how_many': 1, 'user': MANAGED}), 201)
     assert cpm.post('schedules/', {'name': 't', 'every_how_many': 1, 'user': ROOT}, who='tenant').status_code == 403
@@ -660,8 +665,8 @@ def test_policy_crud_and_settings(cpm):  # pylint: disable=redefined-outer-name
     cpm.config(license_cross_account=True)
     copy = cpm.ok(cpm.get('policies/%d/copy_to_s3/' % pid))
     assert copy['s3_storage_class'] == 'STANDARD' and copy['archive_storage_class'] == 'GLACIER'
-    assert copy['resource_type'] == 'policy' and copy['retention_generation_based'] == {'enabled': True,
-                                                                                         'num_generations': 4}
+    assert copy['resource_type'] == 'policy'
+    assert copy['retention_generation_based'] == {'enabled': True, 'num_generations': 4}
     assert codes(cpm.put('policies/%d/copy_to_s3/' % pid, {'enabled': True}), 400) == {'repository': ['required']}
     copy = cpm.ok(cpm.put('policies/%d/copy_to_s3/' % pid, {'enabled': True, 'repository': 1,
                                                             'copy_to_glacier': {'every_unit': 'Y'}}))
@@ -689,8 +694,8 @@ def test_policy_list_and_custom_tags(cpm):  # pylint: disable=redefined-outer-na
     assert [p['name'] for p in cpm.ok(cpm.get('policies/?user=3'))] == ['c']
     assert [p['name'] for p in cpm.ok(cpm.get('policies/?ordering=username,name'))] == ['c', 'a', 'b']
     pid = cpm.ok(cpm.get('policies/?search=a'))[0]['id']
-    tag = cpm.ok(cpm.post('policies/%d/custom_tags/' % pid, {'tag_name': 'env', 'tag_value': 'prod',
-                                                               'value_is_prefix': True}), 201)
+    tag_body = {'tag_name': 'env', 'tag_value': 'prod', 'value_is_prefix': True}
+    tag = cpm.ok(cpm.post('policies/%d/custom_tags/' % pid, tag_body), 201)
     assert tag == {'id': 1, 'name_is_prefix': False, 'tag_name': 'env', 'tag_value': 'prod', 'value_is_prefix': True}
     assert cpm.ok(cpm.get('policies/%d/custom_tags/1/' % pid)) == tag
     assert cpm.ok(cpm.get('policies/%d/custom_tags/' % pid)) == [tag]
@@ -759,11 +764,10 @@ def test_targets_of_every_kind(cpm):  # pylint: disable=redefined-outer-name
     assert [t['id'] for t in everything] == [made[k]['id'] for k in bodies] + [instance['id']]
     assert cpm.ok(cpm.get(base + '?page=2&page_size=5'))['count'] == 8
     # PUT exists for instances, efs and s3syncs only
-    put = cpm.ok(cpm.put(base + 'instances/%d/' % instance['id'], {'ami_backup_option': 'O',
-                                                                    'aws_resource_id': 'i-other'}))
+    put = cpm.ok(cpm.put(base + 'instances/%d/' % instance['id'], {'ami_backup_option': 'O', 'aws_resource_id': 'i-x'}))
     assert put['ami_backup_option'] == 'O' and put['which_volumes'] == 'I' and put['aws_resource_id'] == instance['aws_resource_id']
-    efs = cpm.ok(cpm.put(base + 'efs/%d/' % made['efs']['id'], {'move_to_cold_storage_option': 'W',
-                                                                 'move_to_cold_storage_option_value': 2}))
+    cold = {'move_to_cold_storage_option': 'W', 'move_to_cold_storage_option_value': 2}
+    efs = cpm.ok(cpm.put(base + 'efs/%d/' % made['efs']['id'], cold))
     assert efs['expire_option_value'] == 30 and efs['move_to_cold_storage_option'] == 'W'
     assert codes(cpm.put(base + 'efs/%d/' % made['efs']['id'], {'expire_option': 'Y', 'expire_option_value': None}),
                  400) == {'expire_option_value': ['required']}
@@ -869,8 +873,8 @@ def test_backup_now_progress_and_snapshots(cpm):  # pylint: disable=redefined-ou
     cpm.protect(pid, 0, ami_backup_option='S')
     cpm.ok(cpm.post('policies/%d/targets/rds_databases/' % pid, {
         'aws_region': 'us-east-1', 'aws_resource_id': _inventory(cpm, 'rds_databases')[0]['aws_id']}), 201)
-    cpm.ok(cpm.post('policies/%d/targets/dynamodb_tables/' % pid, {'aws_region': 'us-east-1',
-                                                                    'aws_resource_name': 'main-orders'}), 201)
+    table = {'aws_region': 'us-east-1', 'aws_resource_name': 'main-orders'}
+    cpm.ok(cpm.post('policies/%d/targets/dynamodb_tables/' % pid, table), 201)
     cpm.config(backup_seconds=1.0)
     accepted = cpm.post('policies/%d/backups/' % pid)
     tracker = cpm.ok(accepted, 202)['tracker_id']

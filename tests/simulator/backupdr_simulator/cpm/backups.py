@@ -138,7 +138,7 @@ class BackupsFamily(Family):
         return handler
 
     # -- starting ------------------------------------------------------------------
-    def start(self, policy, now, call=None):
+    def start(self, policy, now):
         """Backup now (D18): 412 for a disabled policy, one without targets, or one already running; else a record."""
         if not policy['enabled']:
             raise precondition('The policy is disabled.')
@@ -151,8 +151,6 @@ class BackupsFamily(Family):
         plan = self.fail_next.pop(policy['id'], None) or self.fail_next.pop(None, None) or {}
         backup = self._new(policy, targets, now + float(self.svc.config['backup_start_delay']), plan)
         self.running[backup['id']] = backup
-        if call is not None:
-            call.request.context['tracker_id'] = backup['tracker_id']
         return backup['tracker_id']
 
     def _new(self, policy, targets, begin, plan):
@@ -454,14 +452,18 @@ class BackupsFamily(Family):
                 continue
             record['deletion_time'] = now
         if backup['status'] in FINAL:
-            left = [self.snapshots[r] for r in backup['snapshots'] if self.snapshots[r]['family'] != 'instances'
-                    and self.snapshots[r]['deletion_time'] is None]
-            if not left:
-                backup['status'] = 'D'
-            elif all(r['family'] == 'copy_to_s3' for r in left):
-                backup['status'] = 'M'
+            self._settle(backup)
         else:
             backup['purge_on_finish'] = True
+
+    def _settle(self, backup):
+        """A finished backup without snapshots left is D (M when only copies in S3 remain)."""
+        left = [self.snapshots[r] for r in backup['snapshots'] if self.snapshots[r]['family'] != 'instances'
+                and self.snapshots[r]['deletion_time'] is None]
+        if not left:
+            backup['status'] = 'D'
+        elif all(r['family'] == 'copy_to_s3' for r in left):
+            backup['status'] = 'M'
 
     def delete_snapshots(self, now, account=None, policy=None, scope='all'):
         """Delete the snapshots of every backup of an account or a policy."""
@@ -705,9 +707,8 @@ class BackupsFamily(Family):
         if record['deletion_time'] is not None:
             raise not_found()
         record['deletion_time'] = call.now
-        if all(self.snapshots[r]['deletion_time'] is not None for r in backup['snapshots']
-               if self.snapshots[r]['family'] != 'instances') and backup['status'] in FINAL:
-            backup['status'] = 'D'
+        if backup['status'] in FINAL:
+            self._settle(backup)
         return self.svc.respond(call, 204, None)
 
     # -- bulk/admin helpers -------------------------------------------------------------

@@ -251,7 +251,7 @@ class PoliciesFamily(Family):
     def backup_now(self, call):
         """POST /api/policies/{id}/backups/ -> 202 {tracker_id}; 412 when disabled, without targets or running"""
         policy = self.visible(call, call.param_id())
-        tracker = self.svc.backups.start(policy, call.now, call)
+        tracker = self.svc.backups.start(policy, call.now)
         return self.svc.respond(call, 202, {'tracker_id': tracker})
 
     # -- singleton sub-resources -------------------------------------------------------

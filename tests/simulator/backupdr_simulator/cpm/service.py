@@ -252,6 +252,8 @@ class CPMService(Service):
         owner_id = user['original_user'] if user['user_type'] == 'delegate' else user['id']
         call.owner = self.directory.users.get(owner_id)
         call.visible = self.directory.visible_owners(owner_id)
+        if user['user_type'] == 'delegate' and call.request.method not in ('GET', 'HEAD'):
+            call.visible = frozenset((owner_id,))  # a delegate writes for its original user only (D5)
 
     @staticmethod
     def _check_permission(call, route):
