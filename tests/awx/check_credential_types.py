@@ -688,10 +688,17 @@ def render_sample(value, variables):
     return value
 
 
+class SimulatorUnavailable(Exception):
+    """The simulator's admin API did not answer."""
+
+
 def sim_requests(sim_url, service, since=0):
     url = '%s/_sim/requests?service=%s&since=%d' % (sim_url.rstrip('/'), service, since)
-    with urlopen(url, timeout=30) as response:  # nosec - the local simulator
-        return json.loads(response.read().decode('utf-8'))['requests']
+    try:
+        with urlopen(url, timeout=30) as response:  # nosec - the local simulator
+            return json.loads(response.read().decode('utf-8'))['requests']
+    except (OSError, ValueError, KeyError) as exc:
+        raise SimulatorUnavailable('the simulator request log %s did not answer: %s' % (url, exc)) from exc
 
 
 class Masker:
@@ -952,6 +959,9 @@ def main(argv=None):
             continue
         used_with.update(sample.get('with') or [])
         if sample.get('tasks'):
+            if not isinstance(sample['tasks'], list) or not sample.get('auth_user'):
+                problems.add(where, 'a job needs tasks (a list) and auth_user (whom the simulator must see)')
+                continue
             jobs.append(stem)
         elif stem in services:
             problems.add(where, 'a service type needs a job (tasks, auth_user)')
@@ -968,7 +978,11 @@ def main(argv=None):
         variables = sim_variables(args.ready_file)
         core = ansible_core_version(args)
         for stem in jobs:
-            line = run_job(stem, samples[stem], types, samples, variables, args, problems)
+            try:
+                line = run_job(stem, samples[stem], types, samples, variables, args, problems)
+            except SimulatorUnavailable as exc:
+                problems.add('job %s' % stem, str(exc))
+                break
             if line:
                 print(line)
 
