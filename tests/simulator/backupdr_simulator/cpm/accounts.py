@@ -126,8 +126,8 @@ class AccountsFamily(Family):
             Route('DELETE', 'accounts/{id}/', self.delete_generic, '1.3.0', 'account', 4235),
             Route('DELETE', 'accounts/{id}/snapshots/', self.wipe_generic, '1.3.0', 'account', 4278),
         ]
-        lines = {'backup': (1723, 2013, 2225, 2393, 2686, 2729, 2799, 3027),
-                 'dr': (3075, 3305, 3490, 3632, 3864, 3907, 3977, 4019)}
+        lines = {'backup': (1723, 2013, 2225, 2393, 2686, 2729, 2800, 3027),
+                 'dr': (3075, 3305, 3490, 3632, 3864, 3907, 3978, 4019)}
         for kind in ('backup', 'dr'):
             create, lst, get, put, delete, check, download, wipe = lines[kind]
             base = 'accounts/%s/' % kind

@@ -98,7 +98,7 @@ class TargetsFamily(Family):
                 Route('DELETE', base + '{id}/', self._bind(self.delete, kind), since, 'backup', delete),
             ]
             if put:
-                routes.append(Route('PUT', base + '{id}/', self._bind(self.update, kind), since, 'backup', put))
+                routes.append(Route('PUT', base + '{id}/', self._bind(self.update, kind), post_since, 'backup', put))
         base = 'policies/{policy_id}/targets/instances/{instance_id}/volumes/'
         routes += [
             Route('POST', base, self.volume_add, '1.0.0', 'backup', 28921),
