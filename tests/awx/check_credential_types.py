@@ -904,6 +904,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     started = time.monotonic()
     args.collections_path = os.path.abspath(args.collections_path)
+    args.ansible_runner = os.path.abspath(args.ansible_runner)
+    if args.ansible_bin_dir:  # the jobs run in their own directory
+        args.ansible_bin_dir = os.path.abspath(args.ansible_bin_dir)
     coll = os.path.join(args.collections_path, 'ansible_collections', *COLLECTION)
     if not os.path.isfile(os.path.join(coll, 'MANIFEST.json')):
         print('FAIL awx credential types: %s is not an installed backupdr.cloud (no MANIFEST.json)' % coll)
