@@ -154,6 +154,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     started = time.monotonic()
     tarball = os.path.abspath(args.tarball)
+    args.bin_dir = os.path.abspath(args.bin_dir)  # the tools run in a temporary directory
     builder = os.path.join(args.bin_dir, 'ansible-builder')
     galaxy = os.path.join(args.bin_dir, 'ansible-galaxy')
     for tool in (builder, galaxy):
