@@ -634,6 +634,12 @@ def test_policy_crud_and_settings(cpm):  # pylint: disable=redefined-outer-name
     assert policy['created_by_tag'] is False and policy['copy_to_s3_enabled'] is False and policy['dr_enabled'] is False
     pid = policy['id']
     assert codes(cpm.post('policies/', {'name': 'gold', 'account': MAIN}), 400) == {'name': ['unique']}
+    assert cpm.post('policies/', {'name': 'gold', 'account': MANAGED_MAIN}).status_code == 201  # another owner
+    cpm.config(unique_names=False)
+    assert cpm.post('policies/', {'name': 'gold', 'account': MAIN}).status_code == 201
+    assert cpm.post('schedules/', {'name': 'd', 'every_how_many': 1, 'user': ROOT}).status_code == 201
+    cpm.config(unique_names=True)
+    assert codes(cpm.post('schedules/', {'name': 'd', 'every_how_many': 1, 'user': ROOT}), 400) == {'name': ['unique']}
     assert codes(cpm.post('policies/', {'name': 'x', 'account': DR_VAULT}), 400) == {'account': ['does_not_exist']}
     assert codes(cpm.post('policies/', {'name': 'x', 'account': MANAGED_MAIN, 'schedules': [schedule['id']]}), 400) == {
         'schedules': ['does_not_exist']}

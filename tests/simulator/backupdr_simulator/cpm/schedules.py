@@ -4,6 +4,7 @@
 """Schedules (Ch.22): CRUD, disable times (their own endpoints and inline), future run times."""
 
 import calendar
+import math
 import re
 from datetime import datetime, timezone as dt_timezone
 
@@ -140,7 +141,7 @@ def days_ahead_param(call):
         value = float(raw)
     except ValueError as exc:
         raise invalid('days_ahead', 'A valid number is required.') from exc
-    if value < 0 or value != value:
+    if value < 0 or math.isnan(value) or math.isinf(value):
         raise invalid('days_ahead', 'Ensure this value is greater than or equal to 0.', 'min_value')
     return value
 
@@ -273,7 +274,7 @@ class SchedulesFamily(Family):
         for policy in policies.values():
             for schedule_id in policy['schedules']:
                 related.setdefault(schedule_id, []).extend((policy['name'], policy['description']))
-        ordering = dict((flag, (lambda flag_name: lambda s: s[flag_name])(flag)) for flag in ALLOW_ORDER)
+        ordering = dict((flag, _getter(flag)) for flag in ALLOW_ORDER)
         ordering.update({'end_date': lambda s: s['end_date'], 'every_how_many': lambda s: s['every_how_many'],
                          'every_unit': lambda s: UNIT_RANK[s['every_unit']], 'name': lambda s: s['name'],
                          'start_date': lambda s: s['start_date'],
@@ -360,3 +361,8 @@ class SchedulesFamily(Family):
         schedule = self.visible(call, call.param_id('schedule_id'))
         rows = run_times(schedule, call.now, days_ahead_param(call))
         return self.svc.respond(call, 200, rows)
+
+
+def _getter(key):
+    """``item[key]``"""
+    return lambda item: item[key]
