@@ -351,10 +351,8 @@ class JobOps(StoreBase):
         backup, destination, path, overwrite, datacenter = self._restore_fields(ctx, data, 404)
         if config_id != backup.config.id:
             raise bad_request('BackupConfigurationId %d is not the configuration of backup %d.' % (config_id, backup.id))
-        if restore.source is not backup.agent:
-            restore.source.jobs = [job for job in restore.source.jobs if job is not restore or job.destination is restore.source]
-        if restore.destination is not destination:
-            restore.destination.jobs = [job for job in restore.destination.jobs if job is not restore]
+        for agent in (restore.source, restore.destination):
+            agent.jobs = [job for job in agent.jobs if job is not restore]
         restore.backup = backup
         restore.source = backup.agent
         restore.destination = destination

@@ -83,8 +83,11 @@ def _prime(bits, rng):
 
 def _generate(index):
     if _HAVE_CRYPTOGRAPHY:
-        numbers = _crypto_rsa.generate_private_key(public_exponent=EXPONENT, key_size=KEY_BITS).private_numbers()
-        return KeyPair(numbers.public_numbers.n, numbers.public_numbers.e, numbers.d)
+        try:
+            numbers = _crypto_rsa.generate_private_key(public_exponent=EXPONENT, key_size=KEY_BITS).private_numbers()
+            return KeyPair(numbers.public_numbers.n, numbers.public_numbers.e, numbers.d)
+        except TypeError:  # pragma: no cover - cryptography < 3.1 wants a backend: use the pure-Python way
+            pass
     rng = random.Random('rax-backup-agent-key-%d' % index)
     while True:
         p, q = _prime(KEY_BITS // 2, rng), _prime(KEY_BITS // 2, rng)
