@@ -636,9 +636,10 @@ def test_policy_crud_and_settings(cpm):  # pylint: disable=redefined-outer-name
     assert codes(cpm.post('policies/', {'name': 'gold', 'account': MAIN}), 400) == {'name': ['unique']}
     assert cpm.post('policies/', {'name': 'gold', 'account': MANAGED_MAIN}).status_code == 201  # another owner
     cpm.config(unique_names=False)
-    assert cpm.post('policies/', {'name': 'gold', 'account': MAIN}).status_code == 201
+    twin = cpm.ok(cpm.post('policies/', {'name': 'gold', 'account': MAIN}), 201)
     assert cpm.post('schedules/', {'name': 'd', 'every_how_many': 1, 'user': ROOT}).status_code == 201
     cpm.config(unique_names=True)
+    cpm.ok(cpm.delete('policies/%d/' % twin['id']), 204)
     assert codes(cpm.post('schedules/', {'name': 'd', 'every_how_many': 1, 'user': ROOT}), 400) == {'name': ['unique']}
     assert codes(cpm.post('policies/', {'name': 'x', 'account': DR_VAULT}), 400) == {'account': ['does_not_exist']}
     assert codes(cpm.post('policies/', {'name': 'x', 'account': MANAGED_MAIN, 'schedules': [schedule['id']]}), 400) == {
