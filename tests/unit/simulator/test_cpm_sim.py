@@ -301,6 +301,8 @@ def test_routing_slash_methods_head(cpm):  # pylint: disable=redefined-outer-nam
     assert head.status_code == 200 and head.content == b''
     assert cpm.get('accounts/abc/').status_code == 404
     assert codes(cpm.req('DELETE', 'accounts/backup/'), 405) == {'detail': ['method_not_allowed']}
+    token_get = requests.get(cpm.api + 'token/obtain/api_key/', timeout=10)  # no authentication on token views
+    assert codes(token_get, 405) == {'detail': ['method_not_allowed']} and token_get.headers['Allow'] == 'POST, OPTIONS'
 
 
 # -- lists ---------------------------------------------------------------------------------------------

@@ -186,7 +186,7 @@ class CPMService(Service):
         matches = [(route, match) for route, match in ((route, route.regex.match(rest)) for route in self.routes) if match]
         if not matches:
             if not rest.endswith('/') and any(route.regex.match(rest + '/') for route in self.routes):
-                if method == 'GET':  # Django APPEND_SLASH (D9)
+                if method == 'GET':  # Django APPEND_SLASH (D1)
                     query = '?' + request.raw_path.split('?', 1)[1] if '?' in request.raw_path else ''
                     location = request.raw_path.split('?', 1)[0] + '/' + query
                     return Response(301, b'', None, [('Location', location)])
@@ -204,7 +204,7 @@ class CPMService(Service):
         route, match = chosen[0] if chosen else present[0]
         call = Call(self, request, route, match.groupdict(), version, now)
         call.csv = media == 'text/csv'
-        if route.perm != 'public' or not chosen:
+        if any(r.perm != 'public' for r, _m in present):  # the token views authenticate nobody
             self._authenticate(call)
         if not chosen:
             allowed = sorted(set(r.method for r, _m in present) | ({'HEAD'} if any(r.method == 'GET' for r, _m in present) else set()))
