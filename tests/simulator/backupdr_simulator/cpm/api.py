@@ -44,7 +44,7 @@ WWW_AUTHENTICATE = 'Bearer realm="api"'
 
 
 class ApiError(Exception):
-    """An API error: HTTP status and ``{field: [(message, code), ...]}`` (D10)."""
+    """An API error: HTTP status and ``{field: [(message, code), ...]}`` (D6)."""
 
     def __init__(self, status, errors, headers=None):
         super().__init__(str(errors))

@@ -312,7 +312,7 @@ class CPMService(Service):
         return [(route.method, '/api/' + route.pattern, route.since, route.line) for route in self.routes]
 
 
-ADMIN_ACTIONS = ('POST expire-tokens, GET tokens, GET|POST users, GET|POST|DELETE inventory, POST tag-scan, '
+ADMIN_ACTIONS = ('POST expire-tokens, GET tokens, GET|POST users, GET accounts, GET|POST|DELETE inventory, POST tag-scan, '
                  'POST account-permissions, POST fail-next-backup, GET backups, GET backups/ID')
 
 

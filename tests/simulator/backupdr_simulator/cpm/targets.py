@@ -195,7 +195,7 @@ class TargetsFamily(Family):
             out = dict(base, encrypted=res['encrypted'], name=res['name'], num_mount_targets=res['num_mount_targets'],
                        resource_type='efs', size_in_bytes=res['size_in_bytes'], status=status,
                        tagged=target['tagged'], **settings)
-        else:  # s3syncs: no region, no resource type (D19)
+        else:  # s3syncs: no region, no resource type (D20)
             out = {'creation_date': iso(res['created']), 'id': target['id'], 'is_encrypted': res['encrypted'],
                    'status': status}
             out.update(settings)
@@ -256,7 +256,7 @@ class TargetsFamily(Family):
 
     # -- handlers ------------------------------------------------------------------
     def list_all(self, call):
-        """GET /api/policies/{policy_id}/targets/ (every kind, each in its own shape, D19)"""
+        """GET /api/policies/{policy_id}/targets/ (every kind, each in its own shape, D20)"""
         policy = self._policy(call)
         return page_response(call, self.of_policy(policy['id']), self.render)
 
