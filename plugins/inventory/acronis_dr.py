@@ -168,9 +168,8 @@ cache_timeout: 3600
 """
 
 from ansible_collections.backupdr.cloud.plugins.module_utils.acronis_dr import (
-    RESOURCE_ID_RE, AcronisDRClient, base_url, check_auth, server_view, site_view,
+    AcronisDRClient, base_url, check_auth, check_resource_ids, check_status_filter, server_view, site_view,
 )
-from ansible_collections.backupdr.cloud.plugins.module_utils.engine import ValidationError
 from ansible_collections.backupdr.cloud.plugins.plugin_utils.inventory import (
     ServiceInventory, cache_account, group_name,
 )
@@ -242,16 +241,6 @@ def host_address(view, source='public_ip'):
     return view.get('public_ip') or None
 
 
-def check_resource_ids(values):
-    """The resource IDs, validated like the API does (``^[a-zA-Z0-9-]+$``)."""
-    out = []
-    for value in values or ():
-        if not isinstance(value, str) or not RESOURCE_ID_RE.match(value):
-            raise ValidationError('resource_id', 'expected letters, digits and dashes, got %r' % (value,))
-        out.append(value)
-    return out
-
-
 def resource_key(resource_ids):
     """The ``resource_id`` filter as a part of the cache key (case and order do not matter)."""
     return ','.join(sorted(r.lower() for r in resource_ids or ()))
@@ -297,7 +286,7 @@ class InventoryModule(ServiceInventory):
         return with_sites(data['servers'], data['sites'])
 
     def _matcher(self):
-        statuses = self.get_option('status')
+        statuses = check_status_filter(self.get_option('status'), warn=self.display.warning)
         site_uuids = self.get_option('site_uuid')
         readiness = self.get_option('failover_readiness')
         return lambda view: server_matches(view, statuses, site_uuids, readiness)

@@ -31,18 +31,21 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
+import os
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.backupdr.cloud.plugins.module_utils.engine import (
-    ValidationError, check_uuid, is_uuid, unique_by_name,
-)
+from ansible_collections.backupdr.cloud.plugins.module_utils.engine import ENV_SOURCES, unique_by_name
 from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import (
-    ApiError, HttpClient, api_argument_spec,
+    ApiError, HttpClient, api_argument_spec, http_options,
 )
+from ansible_collections.backupdr.cloud.plugins.module_utils.private import PrivateDir, cache_root, digest
 from ansible_collections.backupdr.cloud.plugins.module_utils.oauth import (
-    ClientCredentials, StaticToken, TokenCache, TOKEN_RE,
+    ClientCredentials, StaticToken, TokenCache, valid_token,
+)
+from ansible_collections.backupdr.cloud.plugins.module_utils.validate import (
+    ValidationError, check_header_value, check_known, check_url, check_uuid, is_uuid, matches, pattern,
+    strip_secret,
 )
 from ansible_collections.backupdr.cloud.plugins.module_utils.waiting import paginate
 
@@ -52,13 +55,25 @@ API_PATH = '/api/dr/v2/'
 TOKEN_PATH = '/api/2/idp/token'
 PAGE_LIMIT = 50
 
-RESOURCE_ID_RE = re.compile(r'^[a-zA-Z0-9-]+$')
+RESOURCE_ID_RE = pattern(r'[a-zA-Z0-9-]+')
 
 #: Module option -> failover mode, server status, start action, required scope.
 FAILOVER_MODES = ('production', 'test', 'none')
 STEADY_STATUS = {'none': 'STAND_BY', 'test': 'TEST_FAILOVER', 'production': 'FAILOVER'}
 MODE_OF_STATUS = dict((v, k) for k, v in STEADY_STATUS.items())
 TRANSITIONAL = frozenset(('POWERING_ON', 'POWERING_OFF'))
+#: Server statuses known to this collection (the seed's and our readings'), for filter checks.
+KNOWN_STATUSES = ('STAND_BY', 'TEST_FAILOVER', 'FAILOVER', 'POWERING_ON', 'POWERING_OFF')
+
+
+def check_status_filter(values, option='status', warn=None):
+    """A status filter: near-misses of known statuses are errors, unknown statuses a warning."""
+    out, unknown = check_known(values, KNOWN_STATUSES, option, 'server status')
+    if unknown and warn is not None:
+        warn('%s: %s %s not a server status this collection knows (%s); the filter keeps only servers the API '
+             'reports with exactly that status' % (option, ', '.join(unknown), 'is' if len(unknown) == 1 else 'are',
+                                                    ', '.join(KNOWN_STATUSES)))
+    return out
 LINK = {
     'production': 'DR_CLOUD_SERVER_START_FAILOVER_PROD',
     'test': 'DR_CLOUD_SERVER_START_FAILOVER_TEST',
@@ -114,12 +129,30 @@ def check_auth(params):
     The modules' argument spec says the same; this also covers values from the environment and
     callers without an argument spec (the inventory plugin).
     """
+    sources = params.get(ENV_SOURCES) or {}
+
+    def origin(option):
+        var = sources.get(option)
+        return '%s (from the environment variable %s)' % (option, var) if var else '%s (from the task)' % option
     if params.get('access_token') and (params.get('client_id') or params.get('client_secret')):
-        raise ValidationError('access_token', 'mutually exclusive with client_id and client_secret '
-                                              '(also when they come from ACRONIS_* environment variables)')
+        other = 'client_id' if params.get('client_id') else 'client_secret'
+        raise ValidationError('access_token', '%s and %s are mutually exclusive: give an access token or the client '
+                                              'credentials, not both' % (origin('access_token'), origin(other)))
     if bool(params.get('client_id')) != bool(params.get('client_secret')):
         missing = 'client_secret' if params.get('client_id') else 'client_id'
-        raise ValidationError(missing, 'missing; client_id and client_secret go together')
+        given = 'client_id' if missing == 'client_secret' else 'client_secret'
+        raise ValidationError(missing, 'missing; client_id and client_secret go together, and only %s was given'
+                              % origin(given))
+
+
+def check_resource_ids(values, option='resource_id'):
+    """The resource IDs, validated like the API does (``^[a-zA-Z0-9-]+$``, the whole string)."""
+    out = []
+    for value in values or ():
+        if not matches(RESOURCE_ID_RE, value):
+            raise ValidationError(option, 'expected letters, digits and dashes, got %r' % (value,))
+        out.append(value)
+    return out
 
 
 def recovery_point(params):
@@ -137,10 +170,7 @@ def recovery_point(params):
 
 def base_url(datacenter_url, option='datacenter_url'):
     """Normalise the data center URL (no trailing slash, no API path)."""
-    url = (datacenter_url or '').strip()
-    if not re.match(r'^https?://[^/\s]+', url):
-        raise ValidationError(option, 'expected the data center URL, such as https://eu2-cloud.acronis.com, got %r' % (url,))
-    url = url.rstrip('/')
+    url = check_url(datacenter_url, option, example='https://eu2-cloud.acronis.com').rstrip('/')
     for suffix in (API_PATH.rstrip('/'), '/api/dr', '/api'):
         if url.endswith(suffix):
             url = url[:-len(suffix)]
@@ -189,8 +219,8 @@ def blocking_issues(server, rel):
     return out
 
 
-def busy_tasks(server, issues=None):
-    """Task UUIDs keeping the server busy (``ResourceBusy`` issues, running ``task_uuid``)."""
+def busy_issue_tasks(server, issues=None):
+    """Task UUIDs named by ``ResourceBusy`` issues (the seed's sign of a running task)."""
     tasks = []
     for issue in (issues if issues is not None else server.get('_issues') or ()):
         err = issue.get('error') if isinstance(issue, dict) else None
@@ -198,17 +228,82 @@ def busy_tasks(server, issues=None):
             for task in (err.get('context') or {}).get('task_uuids') or ():
                 if task not in tasks:
                     tasks.append(task)
-    if server.get('task_uuid') and server['task_uuid'] not in tasks:
+    return tasks
+
+
+def task_running(server):
+    """Whether a task runs on the server, by what the seed shows while one does: a ``ResourceBusy`` issue
+    or a POWERING_ON/POWERING_OFF status.  ``task_uuid`` alone is not taken as a sign: the seed does not say
+    whether an idle server still carries its last one."""
+    return bool(busy_issue_tasks(server)) or server.get('status') in TRANSITIONAL
+
+
+def busy_tasks(server, issues=None):
+    """Task UUIDs keeping the server busy (``ResourceBusy`` issues; the ``task_uuid`` of a running task)."""
+    tasks = busy_issue_tasks(server, issues)
+    if server.get('task_uuid') and server['task_uuid'] not in tasks and task_running(server):
         tasks.append(server['task_uuid'])
     return tasks
 
 
-def failover_mode(server):
-    """``production``/``test``/``none`` for a steady RECOVERY server; None while a task runs, for
-    unknown statuses, and for PRIMARY servers (which never fail over)."""
-    if server.get('task_uuid') or server.get('type') == 'PRIMARY':
-        return None
-    return MODE_OF_STATUS.get(server.get('status'))
+def failover_active(server):
+    """Whether a failover is active, by the seed's ``recovery.active_failover``."""
+    return bool((server.get('recovery') or {}).get('active_failover'))
+
+
+def failover_mode(server, record=None):
+    """The failover state of a RECOVERY server with no running task (see :func:`failover_reading`)."""
+    return failover_reading(server, record)[0]
+
+
+def failover_reading(server, record=None):
+    """``(mode, stated)``: the failover state of a RECOVERY server with no running task, and whether the API
+    states it (False when it comes from this host's record).
+
+    ``production``/``test``/``none``; ``unknown`` for an active failover whose kind cannot be told; None while a
+    task runs and for PRIMARY servers (which never fail over).  The steady status names TEST_FAILOVER and
+    FAILOVER are not in the seed (it shows only STAND_BY, POWERING_ON and POWERING_OFF), so they are used when
+    they appear, and otherwise the seed's fields decide: ``recovery.active_failover`` (a failover is active or
+    not), ``recovery.test_failover.last_task_uuid`` equal to the server's ``task_uuid`` (the active failover was
+    started as a test), then ``record``, what this host recorded when it started the failover.
+    """
+    if server.get('type') == 'PRIMARY' or task_running(server):
+        return None, True
+    mode = MODE_OF_STATUS.get(server.get('status'))
+    active = failover_active(server)
+    if mode is not None and (mode != 'none' or not active):
+        return mode, True
+    if not active:
+        return 'none', True
+    test = (server.get('recovery') or {}).get('test_failover') or {}
+    if server.get('task_uuid') and test.get('last_task_uuid') == server.get('task_uuid'):
+        return 'test', True
+    if record and record.get('kind') in ('test', 'production'):
+        return record['kind'], False
+    return 'unknown', False
+
+
+class FailoverRecords:
+    """What this host started: ``{server uuid: {kind, task}}`` in the private cache directory.
+
+    Used only when the API does not say which kind of failover runs (an unfamiliar status name); a
+    failover started from another host is then reported as ``unknown``.
+    """
+
+    def __init__(self, directory=None):
+        self.store = PrivateDir(directory or os.path.join(cache_root(), 'acronis_dr'))
+
+    def key(self, datacenter_url, uuid):
+        return digest('failover', datacenter_url, str(uuid).lower())
+
+    def get(self, datacenter_url, uuid):
+        return self.store.load(self.key(datacenter_url, uuid))
+
+    def put(self, datacenter_url, uuid, kind, task):
+        self.store.store(self.key(datacenter_url, uuid), dict(kind=kind, task=task))
+
+    def clear(self, datacenter_url, uuid):
+        self.store.remove(self.key(datacenter_url, uuid))
 
 
 def issue_text(issue):
@@ -254,25 +349,26 @@ class AcronisDRClient:
         self.datacenter_url = url
         token = params.get('access_token')
         if token:
+            token = str(token).strip()
             if token.lower().startswith('bearer '):
-                token = token[7:]
-            if not TOKEN_RE.match(token):
-                raise ValidationError('access_token', 'not a bearer token (allowed: letters, digits and -._~+/ then = padding)')
+                token = token[7:].strip()
+            if not valid_token(token):
+                # Never echo the token: it is a secret.
+                raise ValidationError('access_token', 'not a bearer token (allowed: letters, digits and -._~+/ then = '
+                                                      'padding; the value is not shown)')
             auth = StaticToken(token)
         elif params.get('client_id') and params.get('client_secret'):
+            client_id = check_header_value(str(params['client_id']).strip(), 'client_id', secret=False)
+            secret = strip_secret(params['client_secret'], 'client_secret')
             cache = TokenCache(params.get('token_cache_dir')) if params.get('token_cache', True) else None
-            auth = ClientCredentials(url + TOKEN_PATH, params['client_id'], params['client_secret'], cache=cache)
+            auth = ClientCredentials(url + TOKEN_PATH, client_id, secret, cache=cache)
         else:
             raise ValidationError('client_id', 'give client_id and client_secret (an API client of the tenant), '
                                                'or access_token (or their ACRONIS_* environment variables)')
         self.auth = auth
         self.warn = warn
-        self.http = HttpClient(
-            url + API_PATH, service=SERVICE, headers={'Accept': 'application/json'},
-            timeout=params.get('api_timeout', 30), validate_certs=params.get('validate_certs', True),
-            ca_path=params.get('ca_path'), retries=params.get('api_retries', 5),
-            retry_max_delay=params.get('api_retry_max_delay', 30.0), error_parser=error_parser,
-            authenticator=auth)
+        self.http = HttpClient(url + API_PATH, service=SERVICE, headers={'Accept': 'application/json'},
+                               error_parser=error_parser, authenticator=auth, **http_options(params))
 
     def cache_warning(self):
         cache = getattr(self.auth, 'cache', None)
@@ -350,7 +446,7 @@ class AcronisDRClient:
     def reread(self, server):
         """Fresh state of ``server``, with the narrowest listing the API allows."""
         rid = (server.get('recovery') or {}).get('resource_id')
-        if server.get('type') == 'RECOVERY' and rid and RESOURCE_ID_RE.match(rid):
+        if server.get('type') == 'RECOVERY' and rid and matches(RESOURCE_ID_RE, rid):
             candidates = self.list_servers('RECOVERY', [rid])
         else:
             candidates = self.list_servers(server.get('type'))

@@ -32,30 +32,35 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import re
 
 from ansible.module_utils.basic import env_fallback
 
-# check_uuid and is_uuid live in the engine; they are imported from here by the CrossPeer modules too.
-from ansible_collections.backupdr.cloud.plugins.module_utils.engine import (  # pylint: disable=unused-import
-    UUID_RE, Field, ResourceType, ValidationError, check_uuid, is_uuid,
-)
+from ansible_collections.backupdr.cloud.plugins.module_utils.engine import Field, ResourceType
 from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import (
-    ApiError, HttpClient, api_argument_spec,
+    ApiError, HttpClient, api_argument_spec, http_options,
+)
+# The validators are imported from here by the CrossPeer modules too.
+from ansible_collections.backupdr.cloud.plugins.module_utils.validate import (  # pylint: disable=unused-import
+    UUID_RE, ValidationError, check_header_value, check_single_line, check_url, check_uuid, is_ipv4, is_uuid,
+    matches, pattern,
 )
 
 DEFAULT_API_URL = 'https://us-east.crosspeer.com/api/'
 ALL_USERS = 'ffffffff-ffff-ffff-ffff-ffffffffffff'
-CHUNK_SIZE = 4 * 1024 * 1024
+#: Bytes per read/write request: the seed's limit is "4MB", which is 4,000,000 or 4,194,304 bytes depending on
+#: the reading; chunks of 4,000,000 bytes are within both.
+CHUNK_SIZE = 4000000
 RESERVED_PREFIX = 'user:backupdr-'
 IMAGE_MARKER = RESERVED_PREFIX + 'image'
 CONTENT_MARKER = RESERVED_PREFIX + 'sha256'
 
-SIZE_RE = re.compile(r'^\s*(\d+)\s*([kKmMgGtT]?)\s*$')
-USER_KEY_RE = re.compile(r'^[A-Za-z0-9_.-]+$')
-IPV4_RE = re.compile(r'^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$')
-DEVICE_RE = re.compile(r'^(ide:[01]:[01]|scsi:0:[0-7]|block:[0-7])$')
-MAC_RE = re.compile(r'^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$')
+SIZE_RE = pattern(r'\s*(\d+)\s*([kKmMgGtT]?)\s*')
+USER_KEY_RE = pattern(r'[A-Za-z0-9_.-]+')
+TAG_RE = pattern(r'[^\s]+')
+DEVICE_RE = pattern(r'ide:[01]:[01]|scsi:0:[0-7]|block:[0-7]')
+MAC_RE = pattern(r'[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}')
+#: Sizes below this are accepted but most likely a missing unit (``size: 20`` is 20 bytes).
+SMALL_SIZE = 1024 * 1024
 SIZE_UNITS = {'': 1, 'k': 1024, 'm': 1024 ** 2, 'g': 1024 ** 3, 't': 1024 ** 4}
 
 INT_KEYS = frozenset(('size', 'cpu', 'mem', 'started', 'smp:cores', 'smp:sockets'))
@@ -95,15 +100,10 @@ def parse_size(value):
         if value < 0:
             raise ValueError('size must not be negative, got %d' % value)
         return value
-    match = SIZE_RE.match(str(value))
+    match = SIZE_RE.fullmatch(value) if isinstance(value, str) else None
     if not match:
         raise ValueError('expected a size such as 1073741824, 512M or 10G, got %r' % (value,))
     return int(match.group(1)) * SIZE_UNITS[match.group(2).lower()]
-
-
-def is_ipv4(value):
-    match = IPV4_RE.match(str(value))
-    return bool(match) and all(int(p) < 256 for p in match.groups())
 
 
 def uuid_list(values):
@@ -113,14 +113,19 @@ def uuid_list(values):
         item = str(item)
         if item == 'all':
             item = ALL_USERS
-        if not UUID_RE.match(item):
+        if not matches(UUID_RE, item):
             raise ValueError('expected UUIDs, got %r' % item)
         out.append(item.lower())
     return out
 
 
 def user_metadata(value):
-    """Validate user-defined keys; ``user:`` prefixes are accepted and dropped."""
+    """Validate user-defined keys; ``user:`` prefixes are accepted and dropped.
+
+    A key is letters, digits, ``_``, ``.`` and ``-``; a value is one line (no line or record separator
+    of any kind) and not empty: the API removes a key set to an empty value, so ``null``/``""`` would
+    never converge; leave the key out to remove it.
+    """
     if not isinstance(value, dict):
         raise ValueError('expected a dictionary of KEY: VALUE')
     out = {}
@@ -128,15 +133,52 @@ def user_metadata(value):
         key = str(key)
         if key.startswith('user:'):
             key = key[5:]
-        if not USER_KEY_RE.match(key):
+        if not matches(USER_KEY_RE, key):
             raise ValueError('key %r is not allowed: use letters, digits, "_", "." and "-" only' % key)
         if key.startswith('backupdr-'):
             raise ValueError('key %r is reserved for this collection\'s own markers' % key)
-        val = '' if val is None else str(val)
-        if '\n' in val or '\r' in val:
-            raise ValueError('value of %r must be a single line' % key)
+        if val is None or (isinstance(val, str) and val.strip() == ''):
+            raise ValueError('the value of %r is empty; the API removes a key set to an empty value, so leave the key '
+                             'out of user_metadata to remove it' % key)
+        if isinstance(val, (dict, list)):
+            raise ValueError('the value of %r must be a string, not a %s' % (key, type(val).__name__))
+        val = str(val)
+        try:
+            check_single_line(val, 'user_metadata', 'the value of %r' % key)
+        except ValidationError as exc:
+            raise ValueError(str(exc)[len('user_metadata: '):])
+        if val != val.strip():
+            raise ValueError('the value of %r has leading or trailing spaces, which the text format drops' % key)
         out[key] = val
     return out
+
+
+def tag_list(value):
+    """Tags: non-empty, no whitespace inside (the API stores tags space-separated), no duplicates."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    out = []
+    for item in items:
+        if item is None or not isinstance(item, (str, int, float)) or isinstance(item, bool):
+            raise ValueError('expected a list of tag strings, got %r' % (item,))
+        tag = str(item)
+        if not matches(TAG_RE, tag):
+            raise ValueError('tag %r is empty or contains whitespace; the API stores tags as one space-separated '
+                             'list, so it would become %s' % (tag, 'no tag' if not tag.strip() else
+                                                              '%d tags' % len(tag.split())))
+        out.append(tag)
+    return out
+
+
+def name_value(value):
+    """A name sent in the text format: one line, no separators of any kind."""
+    value = str(value)
+    if not value.strip():
+        raise ValueError('must not be empty')
+    try:
+        check_single_line(value, 'name', 'name')
+    except ValidationError as exc:
+        raise ValueError(str(exc)[len('name: '):])
+    return value
 
 
 def wire_value(value):
@@ -152,10 +194,19 @@ def wire_value(value):
     return str(value)
 
 
+def lines(text):
+    """Lines of a text/plain body: split on ``\n`` (and ``\r\n``) only.
+
+    ``str.splitlines()`` also splits on ``\v \f \x1c-\x1e \x85 U+2028 U+2029``:
+    a value holding one of them would start a phantom key or object.
+    """
+    return [line[:-1] if line.endswith('\r') else line for line in text.split('\n')]
+
+
 def parse_properties(text):
     """text/plain properties -> list of flat dicts (one per object)."""
     objects, current = [], {}
-    for line in text.splitlines():
+    for line in lines(text):
         line = line.strip()
         if not line:
             if current:
@@ -174,7 +225,7 @@ def parse_properties(text):
 
 def parse_list(text):
     """text/plain list output -> list of token lists."""
-    return [line.split() for line in text.splitlines() if line.strip()]
+    return [line.split() for line in lines(text) if line.strip()]
 
 
 def dump_properties(flat):
@@ -228,19 +279,28 @@ def busy_detector(response, code):
     return response.status_code == 409 and (code or '').lower() == 'busy'
 
 
+def check_credentials(params):
+    """The connection options, checked before any request: URL, user UUID, a key HTTP can carry."""
+    url = check_url(params.get('api_url') or DEFAULT_API_URL, 'api_url', example=DEFAULT_API_URL)
+    user = check_uuid(str(params.get('api_user') or '').strip(), 'api_user')
+    key = params.get('api_key') or ''
+    if not key:
+        raise ValidationError('api_key', 'is required (or set the environment variable CROSSPEER_API_KEY)')
+    check_header_value(key, 'api_key')
+    return url, user, key
+
+
 class CrossPeerClient:
     """CrossPeer requests: Basic auth, JSON out, both formats in."""
 
     def __init__(self, params):
-        user = check_uuid(params.get('api_user'), 'api_user')
+        url, user, key = check_credentials(params)
         self.user = user
+        self.scope = '%s|%s' % (url, user)
         self.http = HttpClient(
-            params.get('api_url') or DEFAULT_API_URL, service='CrossPeer', auth=(user, params.get('api_key') or ''),
-            headers={'Accept': 'application/json'}, timeout=params.get('api_timeout', 30),
-            validate_certs=params.get('validate_certs', True), ca_path=params.get('ca_path'),
-            retries=params.get('api_retries', 5), retry_max_delay=params.get('api_retry_max_delay', 30.0),
+            url, service='CrossPeer', auth=(user, key), headers={'Accept': 'application/json'},
             error_parser=error_parser, busy_detector=busy_detector,
-            pool_size=max(10, params.get('parallel') or 0))
+            pool_size=max(10, params.get('parallel') or 0), **http_options(params))
 
     def call(self, method, path, data=None, idempotent=None):
         kwargs = {}
@@ -341,12 +401,12 @@ class DriveType(CrossPeerType):
     delete_path = 'drives/{id}/destroy'
     fields = (
         Field('uuid', 'drive', readonly=True),
-        Field('name'),
+        Field('name', normalize=name_value),
         Field('size', kind='int', normalize=parse_size),
         Field('claim_type', 'claim:type', absent='exclusive',
               normalize=_choice('exclusive', 'shared', inclusive='exclusive')),
         Field('readers', kind='set', normalize=uuid_list),
-        Field('tags', kind='set'),
+        Field('tags', kind='set', normalize=tag_list),
         UserMetadataField(),
         Field('encryption_cipher', 'encryption:cipher', create_only=True, absent='aes-xts-plain',
               normalize=_choice('none', 'aes-xts-plain', **{'aes-sts-plain': 'aes-xts-plain'})),
@@ -375,10 +435,10 @@ class ResourceKindType(CrossPeerType):
     fields = (
         Field('type', readonly=True),
         Field('resource', readonly=True),
-        Field('name'),
+        Field('name', normalize=name_value),
         # The API leaves an empty tag list out of info: missing means no tags,
         # so that tags=[] is idempotent.
-        Field('tags', kind='set', absent=[]),
+        Field('tags', kind='set', absent=[], normalize=tag_list),
         UserMetadataField(),
     )
 

@@ -36,12 +36,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
 
 from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer import (
-    DEVICE_RE, MAC_RE, CrossPeerType, UserMetadataField, check_uuid, is_ipv4, is_uuid, uuid_list,
+    DEVICE_RE, MAC_RE, CrossPeerType, UserMetadataField, check_uuid, is_ipv4, is_uuid, name_value, tag_list, uuid_list,
 )
-from ansible_collections.backupdr.cloud.plugins.module_utils.engine import Field, ValidationError
+from ansible_collections.backupdr.cloud.plugins.module_utils.engine import Field, missing_reference
+from ansible_collections.backupdr.cloud.plugins.module_utils.validate import ValidationError, matches, parse_int, pattern
 
 STATUSES = ('active', 'stopped', 'paused', 'dumped', 'dead')
 MEDIA = ('disk', 'cdrom')
@@ -51,13 +51,13 @@ VNC_PASSWORD_MAX = 8
 LIVE_OPTIONS = ('name', 'cpu', 'persistent', 'tags', 'vnc_password', 'user_metadata')
 
 # Keys as the API reports them (looser than DEVICE_RE, which checks user input).
-_DRIVE_KEY_RE = re.compile(r'^(?:ide|scsi):\d+:\d+$|^block:\d+$')
-_MEDIA_KEY_RE = re.compile(r'^((?:ide|scsi):\d+:\d+|block:\d+):media$')
-_NIC_KEY_RE = re.compile(r'^nic:(\d+):(model|dhcp|vlan|mac)$')
+_DRIVE_KEY_RE = pattern(r'(?:ide|scsi):\d+:\d+|block:\d+')
+_MEDIA_KEY_RE = pattern(r'((?:ide|scsi):\d+:\d+|block:\d+):media')
+_NIC_KEY_RE = pattern(r'nic:(\d+):(model|dhcp|vlan|mac)')
 # Something that was meant to be a UUID but is not a valid one: UUID-shaped, or
 # only hex digits and dashes.  Anything else is taken as a drive name.
-_UUIDISH_RE = re.compile(r'^[0-9a-zA-Z]{8}-[0-9a-zA-Z]{4}-[0-9a-zA-Z]{4}-[0-9a-zA-Z]{4}-[0-9a-zA-Z]{12}$'
-                         r'|^(?=.*-)[0-9a-fA-F-]{16,}$')
+_UUIDISH_RE = pattern(r'[0-9a-zA-Z]{8}-[0-9a-zA-Z]{4}-[0-9a-zA-Z]{4}-[0-9a-zA-Z]{4}-[0-9a-zA-Z]{12}'
+                      r'|(?=.*-)[0-9a-fA-F-]{16,}')
 NIC_KEYS = ('model', 'dhcp', 'vlan', 'mac')
 
 
@@ -65,12 +65,12 @@ def device_key(device):
     """Sort key of a device: ide, scsi, block, then numerically."""
     kind, dummy, rest = device.partition(':')
     order = {'ide': 0, 'scsi': 1, 'block': 2}.get(kind, 3)
-    return (order, kind, [int(p) if p.isdigit() else p for p in rest.split(':')])
+    return (order, kind, [int(p) if p.isascii() and p.isdigit() else p for p in rest.split(':')])
 
 
 def check_device(value, option):
     device = str(value or '').strip().lower()
-    if not DEVICE_RE.match(device):
+    if not matches(DEVICE_RE, device):
         raise ValidationError(option, 'expected ide:BUS:UNIT (bus and unit 0 or 1), scsi:0:UNIT (unit 0-7) '
                                       'or block:INDEX (index 0-7), got %r' % (value,))
     return device
@@ -83,16 +83,14 @@ def check_drive_ref(value, option):
     value = str(value).strip()
     if is_uuid(value):
         return value.lower()
-    if _UUIDISH_RE.match(value):
+    if matches(_UUIDISH_RE, value):
         raise ValidationError(option, '%r is not a valid UUID (expected XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX)' % value)
     return value
 
 
 def _positive_int(value):
-    if isinstance(value, bool):
-        raise ValueError('expected a positive integer, got %r' % (value,))
     try:
-        number = int(str(value).strip())
+        number = parse_int(value)
     except ValueError:
         raise ValueError('expected a positive integer, got %r' % (value,))
     if number < 1:
@@ -187,7 +185,7 @@ class DrivesField(Field):
     def from_api(self, flat):
         out = []
         for key, value in flat.items():
-            if _DRIVE_KEY_RE.match(key) and value not in (None, ''):
+            if _DRIVE_KEY_RE.fullmatch(key) and value not in (None, ''):
                 out.append(dict(device=key, drive=str(value).lower(), media=flat.get(key + ':media') or 'disk'))
         return sorted(out, key=lambda d: device_key(d['device']))
 
@@ -210,14 +208,14 @@ class DrivesField(Field):
             if old is None or old['media'] != item['media']:
                 keys[device + ':media'] = item['media']
         for key in self.owned_keys(current_flat):
-            match = _MEDIA_KEY_RE.match(key)
+            match = _MEDIA_KEY_RE.fullmatch(key)
             device = match.group(1) if match else key
             if device not in want:
                 keys[key] = ''
         return keys
 
     def owned_keys(self, flat):
-        return set(k for k in flat if _DRIVE_KEY_RE.match(k) or _MEDIA_KEY_RE.match(k))
+        return set(k for k in flat if _DRIVE_KEY_RE.fullmatch(k) or _MEDIA_KEY_RE.fullmatch(k))
 
 
 class NicsField(Field):
@@ -258,7 +256,7 @@ class NicsField(Field):
             vlan = None if vlan in (None, '') else check_uuid(str(vlan).strip(), where + '.vlan')
             mac = item.get('mac')
             mac = None if mac in (None, '') else str(mac).strip().lower()
-            if mac is not None and not MAC_RE.match(mac):
+            if mac is not None and not matches(MAC_RE, mac):
                 raise ValidationError(where + '.mac', 'expected a MAC address like 52:54:00:12:34:56, got %r' % mac)
             out.append(dict(model=model, dhcp=dhcp, vlan=vlan, mac=mac))
         return out
@@ -266,7 +264,7 @@ class NicsField(Field):
     def from_api(self, flat):
         found = {}
         for key, value in flat.items():
-            match = _NIC_KEY_RE.match(key)
+            match = _NIC_KEY_RE.fullmatch(key)
             if match and value not in (None, ''):
                 found.setdefault(int(match.group(1)), {})[match.group(2)] = str(value)
         if not found:
@@ -310,12 +308,12 @@ class NicsField(Field):
             if nic.get('mac') is not None and old.get('mac') != nic['mac']:
                 keys['nic:%d:mac' % index] = nic['mac']
         for key in self.owned_keys(current_flat):
-            if int(_NIC_KEY_RE.match(key).group(1)) >= len(wanted):
+            if int(_NIC_KEY_RE.fullmatch(key).group(1)) >= len(wanted):
                 keys[key] = ''
         return keys
 
     def owned_keys(self, flat):
-        return set(k for k in flat if _NIC_KEY_RE.match(k))
+        return set(k for k in flat if _NIC_KEY_RE.fullmatch(k))
 
 
 class ServerType(CrossPeerType):
@@ -334,7 +332,7 @@ class ServerType(CrossPeerType):
     delete_path = 'servers/{id}/destroy'
     fields = (
         Field('uuid', 'server', readonly=True),
-        Field('name'),
+        Field('name', normalize=name_value),
         Field('cpu', kind='int', normalize=_positive_int),
         Field('smp', normalize=smp_value),
         Field('mem', kind='int', normalize=_positive_int),
@@ -345,11 +343,18 @@ class ServerType(CrossPeerType):
         Field('vnc', normalize=vnc_address, absent=''),
         Field('vnc_password', 'vnc:password', secret=True, absent='', normalize=vnc_password),
         OnOffField('vnc_tls', 'vnc:tls'),
-        Field('tags', kind='set', absent=[]),
+        Field('tags', kind='set', absent=[], normalize=tag_list),
         UserMetadataField(),
         Field('avoid_drives', 'avoid:drives', kind='set', create_only=True, readable=False, normalize=uuid_list),
         Field('avoid_servers', 'avoid:servers', kind='set', create_only=True, readable=False, normalize=uuid_list),
     )
+
+    def ignored_update_hint(self, current, options):
+        if current.get('status') in ('active', 'paused'):
+            return ('. The server is %s, and the seed lists only name, cpu, persistent, tags and vnc:password as '
+                    'changeable on a running server: change %s with the server stopped (state=stopped, then '
+                    'state=started)' % (current.get('status'), ', '.join(sorted(options))))
+        return ''
 
     @property
     def create_path(self):
@@ -405,8 +410,11 @@ class ServerType(CrossPeerType):
             else:
                 found = [d for d in mine if d.get('name') == ref]
                 if not found:
-                    raise ValidationError(where, 'device %s: none of your drives is named %r (give its UUID for a '
-                                                 'standard or shared drive)' % (item['device'], ref))
+                    resolved.append(dict(item, drive=missing_reference(
+                        self.module, where, 'drive', ref, placeholder='(drive %s, to be created)' % ref,
+                        message='device %s: none of your drives is named %r (give its UUID for a standard or shared '
+                                'drive)' % (item['device'], ref))))
+                    continue
                 if len(found) > 1:
                     raise ValidationError(where, 'device %s: %d of your drives are named %r (%s); give the UUID '
                                                  'of the one to attach' % (item['device'], len(found), ref, ', '.join(

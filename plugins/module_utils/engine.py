@@ -17,7 +17,13 @@ does the rest the same way for every service:
 * create, or update with one request carrying only the changed keys, or
   delete; check mode sends no write and reports what would change; ``--diff``
   shows before/after in the module's own option names;
-* secrets are masked in every returned value and diff.
+* secrets are masked in every returned value and diff;
+* a create whose answer was lost is looked for during the settle window
+  (``settle.py``) and adopted, never sent twice; a lost update or delete is
+  verified the same way; when the look fails too, the first error is kept;
+* creating by name is serialised on this host (one lock per service,
+  account, kind and name), and a create is followed by a look for a second
+  resource of the same name (made by another controller), which fails loudly.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,40 +31,49 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-import re
+import os
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import (
     HAS_REQUESTS, REQUESTS_IMPORT_ERROR, ApiError,
 )
+from ansible_collections.backupdr.cloud.plugins.module_utils.jobs import JobFailed
+from ansible_collections.backupdr.cloud.plugins.module_utils.private import LockTimeout, NameLocks
+from ansible_collections.backupdr.cloud.plugins.module_utils.settle import (
+    VERIFIED, conclude, look_after_lost, settle_time_of,
+)
+# The validators live in validate.py; they are re-exported here for the modules that import them from the engine.
+from ansible_collections.backupdr.cloud.plugins.module_utils.validate import (  # pylint: disable=unused-import
+    UUID_RE, ValidationError, check_uuid, is_uuid,
+)
 from ansible_collections.backupdr.cloud.plugins.module_utils.waiting import WaitFailed, WaitTimeout, paginate
 
 MASK = '********'
+#: Key of module.params where run_module records which options came from environment variables.
+ENV_SOURCES = '_backupdr_env'
 #: ``current`` argument default meaning "not looked up yet" (``None`` means "looked up: absent").
 LOOKUP = object()
 
 
-class ValidationError(Exception):
-    """Bad input, detected before any request; names the option."""
+class MissingReference(ValidationError):
+    """An option names a resource that does not exist (yet).  In check mode the engines turn it into a
+    warning, so that a whole build can be dry-run before the resources it references exist."""
 
-    def __init__(self, option, message):
-        super(ValidationError, self).__init__('%s: %s' % (option, message) if option else message)
-        self.option = option
-
-
-UUID_RE = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+    def __init__(self, option, message, placeholder=None):
+        super(MissingReference, self).__init__(option, message)
+        self.placeholder = placeholder
 
 
-def check_uuid(value, option):
-    """Return the lower-cased UUID or raise ValidationError naming ``option``."""
-    if not isinstance(value, str) or not UUID_RE.match(value):
-        raise ValidationError(option, 'expected a UUID like XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX, got %r' % (value,))
-    return value.lower()
-
-
-def is_uuid(value):
-    return isinstance(value, str) and bool(UUID_RE.match(value))
+def missing_reference(module, option, kind, name, placeholder=None, message=None):
+    """A reference to a ``kind`` named ``name`` that does not exist: an error, except in check mode, where it is
+    a warning saying what is assumed (an earlier task of the same play would create it); returns ``placeholder``."""
+    message = message or 'none of your %ss is named %r' % (kind, name)
+    if module is not None and module.check_mode:
+        module.warn('%s: %s; check mode assumes an earlier task creates it, and shows what would be done with it'
+                    % (option, message))
+        return placeholder if placeholder is not None else '(%s %s, to be created)' % (kind, name)
+    raise MissingReference(option, message, placeholder)
 
 
 def unique_by_name(items, name, option, kind, id_key='id', name_key='name', ids_label=None, hint=None):
@@ -214,9 +229,16 @@ class ResourceType:
     #: API keys shown in output besides the fields (read-only state).
     secret_keys = ()
 
+    #: The module, when a :class:`ResourceEngine` drives this type (hooks use it for warnings).
+    module = None
+
     def __init__(self, client, params=None):
         self.client = client
         self.params = params or {}
+
+    def lock_scope(self):
+        """What a create-by-name lock is scoped to: the service and the account (override when needed)."""
+        return '%s|%s' % (type(self.client).__name__, getattr(self.client, 'scope', ''))
 
     # -- API calls (override when the API is odd) ---------------------------
     def list(self):
@@ -264,6 +286,10 @@ class ResourceType:
         """Options applied on creation only when the user did not give them."""
         return {}
 
+    def ignored_update_hint(self, current, options):  # pylint: disable=unused-argument
+        """What to do when the service ignored these options of an update (for the failure message)."""
+        return ''
+
     # -- views ----------------------------------------------------------------
     def view(self, flat):
         """The resource as returned to users: option names plus read-only state, secrets masked."""
@@ -289,13 +315,17 @@ class ResourceType:
 class ResourceEngine:
     """Converge one resource to the module's parameters."""
 
-    def __init__(self, module, rtype):
+    def __init__(self, module, rtype, locks=None):
         self.module = module
         self.rtype = rtype
         self.params = module.params
         self.fields = [f for f in rtype.fields if not f.readonly]
         #: Wire keys a module adds to a create request (its own markers).
         self.create_extra = {}
+        rtype.module = module
+        self.locks = locks if locks is not None else NameLocks()
+        self._name_lock = None
+        self.settle = settle_time_of(rtype.client)
 
     # -- inputs -----------------------------------------------------------------
     def desired(self):
@@ -310,6 +340,13 @@ class ResourceEngine:
 
     # -- lookup -------------------------------------------------------------------
     def find(self):
+        """The resource the module is about, by id or by name.
+
+        A lookup by name happens under a lock of that name on this host, so that
+        a concurrent run converging the same name waits for this one; the lock is
+        released at once when the resource exists, and after the create has been
+        made and checked (or when the module ends) when it does not.
+        """
         rt = self.rtype
         rid = self.params.get(rt.id_option)
         if rid:
@@ -317,7 +354,27 @@ class ResourceEngine:
         name = self.params.get(rt.name_option)
         if not name:
             raise ValidationError(None, 'one of %s or %s is required' % (rt.id_option, rt.name_option))
-        return self.unique_by_name(name)
+        if self.module.check_mode:
+            return self.unique_by_name(name)
+        self.lock_name(name)
+        found = self.unique_by_name(name)
+        if found is not None:
+            self.unlock_name()
+        return found
+
+    def lock_name(self, name):
+        if self._name_lock is not None:
+            return
+        try:
+            self._name_lock = self.locks.acquire(self.rtype.lock_scope(), self.rtype.kind, name)
+        except LockTimeout:
+            raise ValidationError(self.rtype.name_option, 'another run on this host has been creating the %s %r for '
+                                  'more than %ds; try again later' % (self.rtype.kind, name, self.locks.timeout))
+
+    def unlock_name(self):
+        if self._name_lock is not None:
+            self.locks.release(self._name_lock)
+            self._name_lock = None
 
     def unique_by_name(self, name):
         rt = self.rtype
@@ -391,16 +448,65 @@ class ResourceEngine:
         if not changes:
             return False, current, None
         rt.check_update(current, changes)
+        if rt.name_option in changes and not self.module.check_mode:
+            self.check_rename(current, changes[rt.name_option][1])
         before, after = self.masked(changes)
         if self.module.check_mode:
             preview = copy.deepcopy(current)
             preview.update(self.update_payload(current, changes))
             return True, preview, dict(before=before, after=after)
         payload = self.update_payload(current, changes)
-        updated = rt.update(current, payload, changes)
+        try:
+            updated = rt.update(current, payload, changes)
+        except ApiError as err:
+            if err.landed is not None:
+                raise
+            updated = self._verify_lost_update(current, wanted, err)
         if not updated:
             updated = rt.get(current[rt.id_key]) or current
+        self.verify_update(current, updated, dict((o, wanted[o]) for o in changes))
         return True, updated, dict(before=before, after=after)
+
+    def check_rename(self, current, new_name):
+        """Refuse to rename a resource to a name another resource already has (two of one name can no longer be
+        told apart by name)."""
+        rt = self.rtype
+        others = [r for r in rt.list() if r.get(rt.name_key) == new_name and r.get(rt.id_key) != current.get(rt.id_key)]
+        if others:
+            raise ValidationError(rt.name_option, 'cannot rename %s %s to %r: %s %s already has that name' % (
+                rt.kind, current.get(rt.id_key), new_name, rt.kind,
+                ', '.join(sorted(str(r.get(rt.id_key)) for r in others))))
+
+    def verify_update(self, current, updated, wanted):
+        """The answer to an update must show the wanted values: a service that ignores a key (in the resource's
+        current state) would otherwise be reported ``changed`` on every run."""
+        rt = self.rtype
+        remaining = self.changes(updated, wanted) if updated else {}
+        if remaining:
+            before, after = self.masked(remaining)
+            raise ApiError('the service accepted the update of %s %s but still shows %s (wanted %s): it ignored %s. '
+                           'Nothing else was changed by this request%s' % (
+                               rt.kind, current.get(rt.id_key),
+                               ', '.join('%s=%r' % (o, before[o]) for o in sorted(remaining)),
+                               ', '.join('%s=%r' % (o, after[o]) for o in sorted(remaining)),
+                               ', '.join(sorted(remaining)), rt.ignored_update_hint(current, remaining)),
+                           code='ignored', service=getattr(getattr(rt.client, 'http', None), 'service', None),
+                           landed=True)
+
+    def _verify_lost_update(self, current, wanted, err):
+        """The update's answer was lost: adopt it if the resource now holds the wanted values."""
+        rt = self.rtype
+
+        def look():
+            fresh = rt.get(current[rt.id_key])
+            return fresh if fresh is not None and not self.changes(fresh, wanted) else None
+        outcome = look_after_lost(look, self.settle)
+        if outcome.state == VERIFIED:
+            self.module.warn('the answer to the update of %s %s was lost (%s); the %s now holds the wanted values'
+                             % (rt.kind, current.get(rt.id_key), err.message, rt.kind))
+            return outcome.found
+        raise conclude(err, outcome, 'the new values on %s %s' % (rt.kind, current.get(rt.id_key)),
+                       'the %s %s' % (rt.kind, current.get(rt.id_key)), self.settle)
 
     def _create(self, wanted):
         rt = self.rtype
@@ -412,31 +518,57 @@ class ResourceEngine:
         diff = dict(before={}, after=after_view)
         if self.module.check_mode:
             return True, dict(payload), diff
+        name = wanted.get(rt.name_option)
+        if name:
+            self.lock_name(name)
         try:
             created = rt.create(payload)
         except ApiError as err:
             if err.landed is not None:
                 raise
             created = self._verify_lost_create(wanted, err)
+        if name:
+            self._check_duplicates(name, created)
+            self.unlock_name()
         return True, created, diff
 
+    def _named(self, name):
+        rt = self.rtype
+        return [r for r in rt.list() if r.get(rt.name_key) == name]
+
     def _verify_lost_create(self, wanted, err):
-        """The create's answer was lost: look, never blindly repeat."""
+        """The create's answer was lost: look during the settle window, never blindly repeat."""
         rt = self.rtype
         name = wanted.get(rt.name_option)
-        found = [r for r in rt.list() if r.get(rt.name_key) == name] if name else []
-        if len(found) == 1:
+        if not name:
+            raise err
+        outcome = look_after_lost(lambda: self._named(name), self.settle)
+        if outcome.state == VERIFIED:
+            found = outcome.found
+            if len(found) > 1:
+                err.message += '; looked afterwards: %d %ss named %r now exist (%s); remove the extra one' % (
+                    len(found), rt.kind, name, ', '.join(sorted(str(r.get(rt.id_key, '?')) for r in found)))
+                raise err
             self.module.warn('the answer to the create request was lost (%s); found the %s it created: %s %s'
                              % (err.message, rt.kind, rt.id_option, found[0].get(rt.id_key)))
             return found[0]
-        if not found:
-            err.message += '; verified afterwards: no %s named %r exists, so nothing was created and it is safe to run again' % (
-                rt.kind, name)
-            err.landed = False
-        else:
-            err.message += '; verified afterwards: %d %ss named %r now exist (%s); remove the extra one' % (
-                len(found), rt.kind, name, ', '.join(r.get(rt.id_key, '?') for r in found))
-        raise err
+        raise conclude(err, outcome, 'a %s named %r' % (rt.kind, name), 'whether a %s named %r exists' % (rt.kind, name),
+                       self.settle)
+
+    def _check_duplicates(self, name, created):
+        """After a create: fail loudly if another run (on another controller) made one of the same name."""
+        rt = self.rtype
+        try:
+            found = self._named(name)
+        except ApiError as exc:
+            self.module.warn('could not check that the new %s %r is the only one of that name: %s' % (rt.kind, name, exc))
+            return
+        if len(found) > 1:
+            ours = (created or {}).get(rt.id_key)
+            raise ValidationError(rt.name_option, '%d %ss are now named %r (%s): another run created one at the same '
+                                  'time. This run created %s; remove the extra one' % (
+                                      len(found), rt.kind, name,
+                                      ', '.join(sorted(str(r.get(rt.id_key, '?')) for r in found)), ours or 'one'))
 
     def absent(self, current=LOOKUP):
         rt = self.rtype
@@ -451,9 +583,15 @@ class ResourceEngine:
             except ApiError as err:
                 if err.status == 404:
                     return False, None, None
-                if err.landed is None and rt.get(current[rt.id_key]) is None:
+                if err.landed is not None:
+                    raise
+                outcome = look_after_lost(lambda: rt.get(current[rt.id_key]) is None, self.settle)
+                if outcome.state == VERIFIED:
+                    self.module.warn('the answer to the delete request was lost (%s); %s %s is gone' % (
+                        err.message, rt.kind, current.get(rt.id_key)))
                     return True, None, diff
-                raise
+                raise conclude(err, outcome, 'the removal of %s %s' % (rt.kind, current.get(rt.id_key)),
+                               'whether %s %s still exists' % (rt.kind, current.get(rt.id_key)), self.settle)
         return True, None, diff
 
     def run(self, state=None):
@@ -479,24 +617,90 @@ class ResourceEngine:
 
 def fail(module, exc, **extra):
     """Turn our exceptions into one clear ``fail_json`` (no traceback, no secret)."""
+    msg = str(exc)
     if isinstance(exc, ApiError):
         result = exc.to_result()
         result.update(extra)
-        module.fail_json(msg=str(exc), **result)
+        msg = with_env_sources(module, msg, exc)
+        module.fail_json(msg=msg, **result)
     if isinstance(exc, PartialFailure):
-        module.fail_json(msg=str(exc), partial=exc.state, **extra)
+        module.fail_json(msg=msg, partial=exc.state, **extra)
+    if isinstance(exc, JobFailed):
+        result = dict(changed=exc.result.changed, operation=exc.result.as_dict())
+        result.update(extra)
+        module.fail_json(msg=msg, **result)
     if isinstance(exc, (WaitTimeout, WaitFailed)):
-        module.fail_json(msg=str(exc), **extra)
-    module.fail_json(msg=str(exc), **extra)
+        module.fail_json(msg=msg, **extra)
+    module.fail_json(msg=msg, **extra)
 
 
-HANDLED_ERRORS = (ApiError, ValidationError, PartialFailure, WaitTimeout, WaitFailed)
+HANDLED_ERRORS = (ApiError, ValidationError, PartialFailure, WaitTimeout, WaitFailed, JobFailed)
+
+
+def with_env_sources(module, msg, exc):
+    """Add, to an authentication failure, which credentials came from environment variables."""
+    sources = getattr(module, 'backupdr_env_sources', None) or {}
+    if not sources or getattr(exc, 'status', None) not in (401, 403):
+        return msg
+    given = [name for name in getattr(module, 'backupdr_env_options', ()) if name not in sources
+             and module.params.get(name) not in (None, '')]
+    text = ', '.join('%s from the environment variable %s' % (option, var) for option, var in sorted(sources.items()))
+    if given:
+        text += '; %s from the task' % ', '.join(sorted(given))
+    return '%s (credentials used: %s)' % (msg, text)
+
+
+def split_env_fallbacks(argument_spec):
+    """Take the environment fallbacks of options without a default out of the spec, so the module applies
+    them itself and knows which value came from the environment; ``required`` becomes a check of our own."""
+    spec = {}
+    env = {}
+    for name, option in argument_spec.items():
+        option = dict(option)
+        fallback = option.get('fallback')
+        if fallback and fallback[0] is env_fallback and option.get('default') is None:
+            option.pop('fallback')
+            env[name] = dict(vars=list(fallback[1]), required=bool(option.pop('required', False)),
+                             type=option.get('type', 'str'), no_log=bool(option.get('no_log')))
+        spec[name] = option
+    return spec, env
+
+
+def apply_env_fallbacks(module, env):
+    """Fill unset options from their environment variables, remembering which came from where."""
+    module.backupdr_env_sources = {}
+    module.backupdr_env_options = sorted(env)
+    # Service clients read it from the params (they are given the params, not the module).
+    module.params[ENV_SOURCES] = module.backupdr_env_sources
+    for name, info in env.items():
+        if module.params.get(name) is not None:
+            continue
+        for var in info['vars']:
+            value = os.environ.get(var)
+            if value in (None, ''):
+                continue
+            if info['type'] == 'path':
+                value = os.path.expanduser(os.path.expandvars(value))
+            elif info['type'] == 'bool':
+                value = module.boolean(value)
+            elif info['type'] == 'int':
+                value = int(value) if value.strip().isdigit() else value
+            if info['no_log']:
+                module.no_log_values.add(value)
+            module.params[name] = value
+            module.backupdr_env_sources[name] = var
+            break
+        if module.params.get(name) is None and info['required']:
+            module.fail_json(msg='missing required argument: %s (or set the environment variable %s)' % (
+                name, ' or '.join(info['vars'])))
 
 
 def run_module(argument_spec, body, **module_kwargs):
-    """Every module's ``main()``: build the module (check mode supported), check
-    for ``requests``, run ``body(module)`` and turn our errors into ``fail_json``."""
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **module_kwargs)
+    """Every module's ``main()``: build the module (check mode supported), apply the environment fallbacks of
+    the credential options, check for ``requests``, run ``body(module)`` and turn our errors into ``fail_json``."""
+    spec, env = split_env_fallbacks(argument_spec)
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **module_kwargs)
+    apply_env_fallbacks(module, env)
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
     try:

@@ -11,14 +11,22 @@ proxies from the environment, user agent, timeouts) and the retry policy.
 Retry rules (see :func:`should_retry`):
 
 * A request the server *rejected without processing* is always retried:
-  HTTP 429, HTTP 503, a service-defined "busy" answer (CrossPeer's
-  ``409`` + ``X-Elastic-Error: busy``), or a failure to connect at all.
+  HTTP 429, a service-defined "busy" answer (CrossPeer's ``409`` +
+  ``X-Elastic-Error: busy``), an answer the service's own code marks as
+  refused (``refused_detector``), or a failure to connect at all.
 * A request that *may have landed* (connection reset or read timeout after
-  the request was sent, HTTP 502/504 from a gateway) is retried only when it
-  is replayable: a read, or a write the caller marked idempotent (setting the
-  same values again, writing the same bytes at the same offset).  Any other
-  write raises :class:`ApiError` with ``landed=None`` ("unknown") so the
-  caller can look before it leaps (the resource engine re-reads by name).
+  the request was sent, any HTTP 5xx: 500 and 503 included, since a service
+  may fail after applying a change, and 502/504 from a gateway while the
+  service still works on it) is retried only when it is replayable: a read,
+  or a write the caller marked idempotent (setting the same values again,
+  writing the same bytes at the same offset).  Any other write raises
+  :class:`ApiError` with ``landed=None`` ("unknown") so the caller looks
+  before it leaps: the resource and job engines look for the effect during
+  the *settle window* (:func:`settle_window`, see ``settle.py``), adopt what
+  landed, and only say "nothing happened" after the window.
+* A host name that does not resolve, an ``https://`` URL pointing at a plain
+  HTTP port and a TLS verification failure are not retried: they fail at once
+  with a message that says what to fix.
 
 Delays are capped exponential backoff with full jitter; a ``Retry-After``
 header (seconds or HTTP date) from the server is honoured as the minimum.
@@ -29,12 +37,17 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import email.utils
+import math
 import random
 import threading
 import time
 import traceback
 
 from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.backupdr.cloud.plugins.module_utils.validate import (
+    ValidationError, check_file, check_number,
+)
 
 try:
     import requests
@@ -63,7 +76,51 @@ API_ARGUMENT_SPEC = dict(
     api_timeout=dict(type='int', default=30, fallback=(env_fallback, ['BACKUPDR_API_TIMEOUT'])),
     api_retries=dict(type='int', default=5, fallback=(env_fallback, ['BACKUPDR_API_RETRIES'])),
     api_retry_max_delay=dict(type='float', default=30.0, fallback=(env_fallback, ['BACKUPDR_API_RETRY_MAX_DELAY'])),
+    api_settle_time=dict(type='float', fallback=(env_fallback, ['BACKUPDR_API_SETTLE_TIME'])),
 )
+
+#: Bounds of the common options (checked before any request).
+MAX_TIMEOUT = 3600
+MAX_RETRIES = 100
+MAX_DELAY = 3600.0
+MAX_SETTLE = 86400.0
+#: The settle window is at least this long (seconds), see :func:`settle_window`.
+MIN_SETTLE = 10.0
+
+
+def settle_window(timeout, settle_time=None):
+    """Seconds to keep looking for the effect of a write whose answer was lost.
+
+    The rule: ``api_settle_time`` when given, else twice the request timeout
+    (``api_timeout``) and at least :data:`MIN_SETTLE` seconds.  A request that
+    timed out may still be processed after the client gave up; the window must
+    be longer than it could still be in flight, so the effect of a late request
+    is seen and adopted instead of being reported as "nothing happened".
+    """
+    if settle_time is not None:
+        return float(settle_time)
+    return max(MIN_SETTLE, 2.0 * float(timeout or 0))
+
+
+def check_api_params(params):
+    """Validate the common HTTP options (raises ValidationError naming the option)."""
+    check_number(params.get('api_timeout'), 'api_timeout', minimum=1, maximum=MAX_TIMEOUT, integer=True)
+    check_number(params.get('api_retries'), 'api_retries', minimum=0, maximum=MAX_RETRIES, integer=True)
+    check_number(params.get('api_retry_max_delay'), 'api_retry_max_delay', minimum=0, maximum=MAX_DELAY)
+    check_number(params.get('api_settle_time'), 'api_settle_time', minimum=0, maximum=MAX_SETTLE)
+    if params.get('ca_path'):
+        check_file(params['ca_path'], 'ca_path')
+
+
+def http_options(params):
+    """``HttpClient`` keyword arguments from a module's (validated) common options."""
+    check_api_params(params)
+    timeout = params.get('api_timeout') or 30
+    return dict(timeout=timeout, validate_certs=params.get('validate_certs', True), ca_path=params.get('ca_path'),
+                retries=params.get('api_retries', 5) if params.get('api_retries') is not None else 5,
+                retry_max_delay=params.get('api_retry_max_delay') if params.get('api_retry_max_delay') is not None
+                else 30.0,
+                settle_time=settle_window(timeout, params.get('api_settle_time')))
 
 
 def api_argument_spec(**service_options):
@@ -94,6 +151,17 @@ class ApiError(Exception):
         self.service = service
         self.landed = landed
         self.retryable = retryable
+        #: Errors of follow-up requests (a look after a lost answer, a verification read) that failed too.
+        self.followups = []
+
+    def followed_by(self, other, doing):
+        """Keep this (the first) error, and note that ``doing`` failed too with ``other``.
+
+        The outcome of this request stays as it was (unknown, if it was): a failed
+        look proves nothing.
+        """
+        self.followups.append('%s failed too: %s' % (doing, other))
+        return self
 
     def __str__(self):
         where = ''
@@ -109,16 +177,18 @@ class ApiError(Exception):
         text = '%s: %s%s%s' % (prefix, where, head + ': ' if head else '', self.message)
         if self.landed is None:
             text += ' (the request may or may not have been applied)'
+        for followup in self.followups:
+            text += '; %s' % followup
         return text
 
     def to_result(self):
         """Keys added to ``fail_json`` so playbooks can branch on them."""
-        return dict(
-            status=self.status,
-            error=dict(code=self.code, message=self.message, method=self.method,
-                       path=self.path, details=self.details, service=self.service,
-                       applied='unknown' if self.landed is None else self.landed),
-        )
+        error = dict(code=self.code, message=self.message, method=self.method,
+                     path=self.path, details=self.details, service=self.service,
+                     applied='unknown' if self.landed is None else self.landed)
+        if self.followups:
+            error['followups'] = list(self.followups)
+        return dict(status=self.status, error=error)
 
 
 def parse_retry_after(value, now=None):
@@ -155,22 +225,30 @@ def backoff_delay(attempt, base=0.5, cap=30.0, retry_after=None, rand=random.ran
     return delay
 
 
-def should_retry(method, replayable, status=None, busy=False, failure=None):
+def should_retry(method, replayable, status=None, busy=False, failure=None, refused=False):
     """Decide whether a failed attempt may be sent again.
 
-    ``failure`` is ``'connect'`` (nothing reached the server), ``'sent'``
-    (connection reset / read timeout after sending) or ``None`` when a status
-    code was received.  Returns ``(retry, landed)`` where ``landed`` is
-    ``False`` (certainly not applied) or ``None`` (unknown).
+    ``failure`` is ``'connect'`` (nothing reached the server), ``'dns'`` (the
+    host name does not resolve: not transient), ``'sent'`` (connection reset /
+    read timeout after sending) or ``None`` when a status code was received.
+    ``busy``/``refused``: the service's own answer says it did not process the
+    request.  Returns ``(retry, landed)`` where ``landed`` is ``False``
+    (certainly not applied) or ``None`` (unknown).
     """
+    read = method in READ_METHODS
+    if failure == 'dns':
+        return False, False
     if failure == 'connect':
         return True, False
     if failure == 'sent':
-        return bool(replayable), None
-    if busy or status in (429, 503):
+        return bool(replayable), (False if read else None)
+    if busy or refused or status == 429:
         return True, False
-    if status in (502, 504):
-        return bool(replayable), None
+    if status is not None and status >= 500:
+        # The service (or a gateway in front of it) failed while handling the
+        # request: a write may have been applied.  Reads and idempotent writes
+        # are replayed; other writes are looked for by the caller.
+        return bool(replayable), (False if read else None)
     return False, False
 
 
@@ -184,7 +262,8 @@ class HttpClient:
     def __init__(self, base_url, service='api', auth=None, headers=None, timeout=30,
                  validate_certs=True, ca_path=None, retries=5, retry_max_delay=30.0,
                  retry_base_delay=0.5, error_parser=None, busy_detector=None,
-                 sleep=time.sleep, pool_size=10, authenticator=None):
+                 sleep=time.sleep, pool_size=10, authenticator=None, settle_time=None,
+                 refused_detector=None):
         if not HAS_REQUESTS:
             raise ApiError('the Python library "requests" is required', service=service)
         self.base_url = base_url.rstrip('/') + '/'
@@ -192,9 +271,16 @@ class HttpClient:
         self.timeout = timeout
         self.retries = max(0, int(retries))
         self.retry_max_delay = float(retry_max_delay)
+        if math.isnan(self.retry_max_delay) or self.retry_max_delay < 0:
+            raise ValidationError('api_retry_max_delay', 'must be a non-negative number')
         self.retry_base_delay = float(retry_base_delay)
+        #: Seconds the engines keep looking for the effect of a write whose answer was lost.
+        self.settle_time = settle_window(timeout, settle_time)
         self.error_parser = error_parser or default_error_parser
         self.busy_detector = busy_detector or (lambda response, code: False)
+        #: ``refused_detector(response, code) -> bool``: the service's own code says the request was
+        #: refused before processing (then a 5xx to a write is "not applied" and may be retried).
+        self.refused_detector = refused_detector or (lambda response, code: False)
         # A bearer-token provider (module_utils/oauth.py): ``headers(http)``
         # gives the Authorization header, ``refresh(http, rejected)`` gets a
         # new token after a 401 and returns whether one was obtained.
@@ -270,10 +356,13 @@ class HttpClient:
             try:
                 response = self.session.request(method, self.url(path), stream=stream, headers=headers, **kwargs)
             except req_exc.SSLError as exc:
-                raise ApiError('TLS verification failed (set ca_path to the CA bundle that signed the '
-                               'server certificate, or validate_certs=false for a test endpoint): %s'
-                               % _short(exc), method=method, path=path, service=self.service,
-                               code='tls')
+                raise tls_error(exc, method, path, self.service)
+            except (req_exc.InvalidHeader, req_exc.InvalidURL, req_exc.MissingSchema, req_exc.InvalidSchema,
+                    UnicodeError) as exc:
+                # Never echo the header: it may hold a credential.
+                raise ApiError('the request could not be built (%s): a credential or URL contains characters '
+                               'HTTP cannot carry' % type(exc).__name__, method=method, path=path,
+                               service=self.service, code='invalid_request')
             except (req_exc.ConnectionError, req_exc.Timeout, req_exc.ChunkedEncodingError) as exc:
                 failure, error = classify_failure(exc), exc
             if failure is None:
@@ -288,7 +377,9 @@ class HttpClient:
                         continue
                 code, message, details = self.error_parser(response)
                 busy = self.busy_detector(response, code)
-                retry, landed = should_retry(method, replayable, status=response.status_code, busy=busy)
+                refused = response.status_code >= 500 and self.refused_detector(response, code)
+                retry, landed = should_retry(method, replayable, status=response.status_code, busy=busy,
+                                             refused=refused)
                 wait_hint = parse_retry_after(response.headers.get('Retry-After'))
                 if wait_hint is None and isinstance(details, dict):
                     # Services that put the hint in the body (Acronis: context.retry_after)
@@ -298,12 +389,16 @@ class HttpClient:
                                landed=landed, retryable=retry)
             else:
                 retry, landed = should_retry(method, replayable, failure=failure)
-                if method in READ_METHODS:
-                    landed = False  # a read changes nothing, whatever happened to it
                 wait_hint = None
-                err = ApiError('connection failed: %s' % _short(error), method=method, path=path,
-                               service=self.service, landed=landed, retryable=retry,
-                               code='connection')
+                if failure == 'dns':
+                    err = ApiError('the host name in %s does not resolve (check the URL option): %s'
+                                   % (self.base_url, _short(error)), method=method, path=path,
+                                   service=self.service, landed=False, code='dns')
+                else:
+                    err = ApiError('%s: %s' % ('no answer within api_timeout=%ss' % self.timeout
+                                               if isinstance(error, req_exc.ReadTimeout) else 'connection failed',
+                                               _short(error)), method=method, path=path,
+                                   service=self.service, landed=landed, retryable=retry, code='connection')
             if not retry or attempt > self.retries:
                 if retry and attempt > 1:
                     err.message = '%s (gave up after %d attempts)' % (err.message, attempt)
@@ -316,7 +411,8 @@ class HttpClient:
 
 
 def classify_failure(exc):
-    """``'connect'`` if the request never left (refused, DNS, connect timeout), else ``'sent'``.
+    """``'dns'`` if the host name does not resolve, ``'connect'`` if the request never left (refused,
+    connect timeout), else ``'sent'``.
 
     requests wraps urllib3's ``NewConnectionError`` in a ``ConnectionError``;
     anything else (reset, remote disconnect, read timeout) happened after the
@@ -331,7 +427,12 @@ def classify_failure(exc):
     while cur is not None and id(cur) not in seen:
         seen.add(id(cur))
         name = type(cur).__name__
-        if name in ('NewConnectionError', 'NameResolutionError', 'ConnectTimeoutError'):
+        text = str(cur)
+        if name == 'NameResolutionError' or 'Name or service not known' in text or \
+                'nodename nor servname' in text or 'Temporary failure in name resolution' in text or \
+                'No address associated with hostname' in text:
+            return 'dns'
+        if name in ('NewConnectionError', 'ConnectTimeoutError'):
             return 'connect'
         reason = getattr(cur, 'reason', None)
         nxt = reason if isinstance(reason, BaseException) else None
@@ -340,6 +441,24 @@ def classify_failure(exc):
             nxt = first if isinstance(first, BaseException) else None
         cur = nxt or cur.__cause__ or cur.__context__
     return 'sent'
+
+
+#: OpenSSL's words for "the peer did not answer with TLS" (a plain HTTP port).
+_NOT_TLS = ('wrong version number', 'wrong_version_number', 'record layer failure', 'packet length too long',
+            'unknown protocol', 'http request', 'unexpected eof')
+
+
+def tls_error(exc, method, path, service):
+    """An ApiError for a TLS failure that says what to fix."""
+    text = str(exc)
+    lowered = text.lower()
+    if any(word in lowered for word in _NOT_TLS) and 'certificate' not in lowered:
+        message = ('the server did not answer with TLS: the URL says https:// but the port seems to speak plain '
+                   'HTTP (is the scheme right?): %s' % _short(exc))
+    else:
+        message = ('TLS verification failed (set ca_path to the CA bundle that signed the server certificate, '
+                   'or validate_certs=false for a test endpoint): %s' % _short(exc))
+    return ApiError(message, method=method, path=path, service=service, code='tls')
 
 
 def _short(exc):

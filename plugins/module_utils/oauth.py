@@ -2,62 +2,57 @@
 # Copyright (c) backupdr.cloud contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Bearer tokens for the HTTP layer: OAuth 2.0 client credentials, or a given token.
+"""Credentials for the HTTP layer: cached bearer tokens and sessions, or a given token.
 
 An *authenticator* is handed to :class:`~.http_client.HttpClient`; the client
-asks it for the ``Authorization`` header of every request and, after a 401,
-asks it once to renew the token before sending the request again.
+asks it for the headers of every request and, after a 401, asks it once to
+renew the credential before sending the request again.
 
-:class:`ClientCredentials` keeps the token
+:class:`CachedCredential` is the shared base of every credential the
+collection obtains from a service (OAuth client credentials for Acronis, an
+API key exchanged for access and refresh tokens, a login session...).  It keeps
+the credential
 
 * in memory, for every client of the same process (a module, an inventory run);
 * in a :class:`TokenCache` file, so that the tasks of a play and later runs
-  reuse one token until shortly before it expires.  The cache is private to
-  the user: its directory is ``0700`` and its files ``0600``, and a cache that
-  is not (owned by someone else, group or world accessible) is not used.  A
-  cache file holds the access token, its expiry, the token URL, the client id
-  and the scope, never the client secret; its name is a SHA-256 digest of the
-  token URL, client id and client secret, so a changed secret never picks up
-  a token obtained with the old one.  Forks of one play share the file under
-  an exclusive lock, so they ask for one token between them.
+  reuse one credential until shortly before it expires.  The cache is private
+  to the user (``private.py``: directory ``0700``, files ``0600``, not used
+  when it is not private).  A cache file holds the credential, its expiry and
+  what it is for, never the secret it was obtained with; its name is a SHA-256
+  digest that includes that secret, so a changed secret never picks up a
+  credential obtained with the old one.  Forks of one play share the file
+  under an exclusive lock, so they obtain one credential between them.
+* A *refusal* (wrong secret) can be remembered the same way for a short time
+  (``remember_refusal``), so that 20 forks with a wrong password make one
+  failed login between them instead of locking the account.
 
-Services with OAuth (Acronis today) build one of these in their thin client;
-nothing here is specific to a service.
+Services subclass :class:`CachedCredential` in their thin client and
+implement ``_request_entry`` (and ``_header`` when it is not a bearer token).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import contextlib
-import hashlib
-import json
 import os
-import re
-import stat
-import tempfile
 import threading
 import time
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not on POSIX
-    fcntl = None
-
 from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import ApiError
+from ansible_collections.backupdr.cloud.plugins.module_utils.private import PrivateDir, cache_root, digest
+from ansible_collections.backupdr.cloud.plugins.module_utils.validate import pattern
 
-#: RFC 6750 b64token, the seed's ``Authorization`` pattern without ``Bearer ``.
-TOKEN_RE = re.compile(r'^[0-9a-zA-Z\-._~+/]+=*$')
+#: RFC 6750 b64token, the seed's ``Authorization`` pattern without ``Bearer `` (whole-string match).
+TOKEN_RE = pattern(r'[0-9a-zA-Z\-._~+/]+=*')
 
-#: Tokens of this process, by cache key: {key: entry}.
+#: Credentials of this process, by cache key: {key: entry}.
 _MEMORY = {}
 _MEMORY_LOCK = threading.Lock()
 
 
 def default_cache_dir():
     """``$XDG_CACHE_HOME/backupdr.cloud/tokens``, else ``~/.cache/backupdr.cloud/tokens``."""
-    base = os.environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache')
-    return os.path.join(base, 'backupdr.cloud', 'tokens')
+    return os.path.join(cache_root(), 'tokens')
 
 
 def renew_margin(lifetime):
@@ -71,9 +66,9 @@ def renew_margin(lifetime):
     return min(60.0, lifetime / 10.0)
 
 
-def usable(entry, now=None):
-    """True when ``entry`` (a cache entry) holds a token that is not about to expire."""
-    if not isinstance(entry, dict) or not entry.get('access_token'):
+def usable(entry, now=None, key='access_token'):
+    """True when ``entry`` (a cache entry) holds a credential that is not about to expire."""
+    if not isinstance(entry, dict) or not entry.get(key):
         return False
     try:
         expires_at = float(entry.get('expires_at'))
@@ -82,6 +77,10 @@ def usable(entry, now=None):
         return False
     now = time.time() if now is None else now
     return expires_at - now > renew_margin(lifetime)
+
+
+def valid_token(token):
+    return isinstance(token, str) and TOKEN_RE.fullmatch(token) is not None
 
 
 def parse_token_response(body, now=None):
@@ -94,7 +93,7 @@ def parse_token_response(body, now=None):
     if not isinstance(body, dict):
         raise ValueError('the token endpoint did not answer with a JSON object')
     token = body.get('access_token')
-    if not isinstance(token, str) or not TOKEN_RE.match(token):
+    if not valid_token(token):
         raise ValueError('the token endpoint answer has no valid access_token')
     token_type = str(body.get('token_type') or 'bearer').lower()
     if token_type != 'bearer':
@@ -114,112 +113,21 @@ def parse_token_response(body, now=None):
                 scope=body.get('scope'))
 
 
-class TokenCache:
-    """Token files in a private directory (see the module docstring).
-
-    Every failure to read or write the cache is silent: the cache is an
-    optimisation, and a token is then simply requested.  ``problem`` says why
-    the cache was not used (for a warning), without any secret in it.
-    """
+class TokenCache(PrivateDir):
+    """Credential files in a private directory (see the module docstring and ``private.py``)."""
 
     def __init__(self, directory=None):
-        self.directory = os.path.abspath(os.path.expanduser(directory or default_cache_dir()))
-        self.problem = None
+        super(TokenCache, self).__init__(directory or default_cache_dir())
 
     @staticmethod
     def key(*parts):
-        digest = hashlib.sha256()
-        for part in parts:
-            digest.update(('%s' % (part if part is not None else '')).encode('utf-8'))
-            digest.update(b'\0')
-        return digest.hexdigest()
+        return digest(*parts)
 
-    def _private_dir(self, create):
-        try:
-            if create and not os.path.isdir(self.directory):
-                os.makedirs(self.directory, mode=0o700)
-            info = os.stat(self.directory)
-        except OSError as exc:
-            if create:
-                self.problem = 'cannot create the token cache directory %s: %s' % (self.directory, exc.strerror)
-            return False
-        if hasattr(os, 'getuid') and info.st_uid != os.getuid():
-            self.problem = 'the token cache directory %s is not owned by this user; not used' % self.directory
-            return False
-        if stat.S_IMODE(info.st_mode) & 0o077:
-            self.problem = 'the token cache directory %s is accessible to other users (chmod 700 it); not used' % self.directory
-            return False
-        return True
-
-    def _path(self, key):
-        return os.path.join(self.directory, key + '.json')
-
-    def load(self, key):
-        if not self._private_dir(create=False):
-            return None
-        path = self._path(key)
-        try:
-            info = os.stat(path)
-            if (hasattr(os, 'getuid') and info.st_uid != os.getuid()) or stat.S_IMODE(info.st_mode) & 0o077:
-                return None
-            with open(path, 'r') as handle:
-                entry = json.load(handle)
-        except (OSError, IOError, ValueError):
-            return None
-        return entry if isinstance(entry, dict) else None
-
-    def store(self, key, entry):
-        if not self._private_dir(create=True):
-            return False
-        fd, tmp = None, None
-        try:
-            fd, tmp = tempfile.mkstemp(prefix='.tmp-', dir=self.directory)  # created 0600
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, 'w') as handle:
-                fd = None
-                json.dump(entry, handle)
-            os.replace(tmp, self._path(key))
-            tmp = None
-            return True
-        except (OSError, IOError) as exc:
-            self.problem = 'cannot write the token cache in %s: %s' % (self.directory, getattr(exc, 'strerror', exc))
-            return False
-        finally:
-            if fd is not None:
-                os.close(fd)
-            if tmp is not None and os.path.exists(tmp):
-                os.unlink(tmp)
-
-    def drop(self, key, token):
-        """Remove the entry if it still holds ``token`` (a token the API rejected)."""
+    def drop(self, key, token, field='access_token'):
+        """Remove the entry if it still holds ``token`` (a credential the API rejected)."""
         entry = self.load(key)
-        if entry and entry.get('access_token') == token:
-            try:
-                os.unlink(self._path(key))
-            except OSError:
-                pass
-
-    @contextlib.contextmanager
-    def lock(self, key):
-        """Exclusive lock between processes renewing the same token (no-op without fcntl)."""
-        handle = None
-        if fcntl is not None and self._private_dir(create=True):
-            try:
-                fd = os.open(os.path.join(self.directory, key + '.lock'), os.O_RDWR | os.O_CREAT, 0o600)
-                handle = os.fdopen(fd, 'r+')
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            except (OSError, IOError):
-                if handle is not None:
-                    handle.close()
-                handle = None
-        try:
-            yield
-        finally:
-            if handle is not None:
-                try:
-                    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-                finally:
-                    handle.close()
+        if entry and entry.get(field) == token:
+            self.remove(key)
 
 
 class StaticToken:
@@ -237,81 +145,155 @@ class StaticToken:
         return False
 
 
-class ClientCredentials:
-    """OAuth 2.0 client credentials grant with the in-memory and file caches.
+class CachedCredential:
+    """A credential obtained from the service, cached in memory and in a :class:`TokenCache`.
 
-    ``cache`` is a :class:`TokenCache` or ``None`` (no file cache).
-    ``error_hint`` is added to a failed token request's message.
+    Subclasses set ``field`` (the entry key holding the credential) and implement
+    ``_request_entry(http, previous)`` (obtain one; ``previous`` is the entry the
+    API rejected, for services that can refresh it) and, when the credential is not
+    a bearer token, ``_header(value)``.  ``key_parts`` identify the credential
+    (they include the secret, hashed into the file name, never stored).
     """
 
-    def __init__(self, token_url, client_id, client_secret, scope=None, cache=None, clock=time.time):
-        self.token_url = token_url
-        self.client_id = client_id
-        self.client_secret = client_secret
-        self.scope = scope
+    field = 'access_token'
+    #: Seconds a refusal (wrong secret) is remembered for the other forks; 0 turns it off.
+    refusal_ttl = 0
+
+    def __init__(self, key_parts, cache=None, clock=time.time):
         self.cache = cache
         self.clock = clock
-        self.key = TokenCache.key(token_url, client_id, client_secret, scope)
-        self.requests = 0  # token requests this object sent
-        self.source = None  # 'memory', 'cache' or 'endpoint': where the current token came from
+        self.key = TokenCache.key(*key_parts)
+        self.requests = 0  # credential requests this object sent
+        self.source = None  # 'memory', 'cache' or 'endpoint': where the current credential came from
 
     # -- the authenticator interface ------------------------------------------
     def headers(self, http):
-        return {'Authorization': 'Bearer %s' % self._token(http)}
+        return self._header(self._value(http))
+
+    def _header(self, value):
+        return {'Authorization': 'Bearer %s' % value}
+
+    def rejected_value(self, header_value):
+        """The credential inside a rejected request's header (the inverse of ``_header``)."""
+        return (header_value or '')[len('Bearer '):]
 
     def refresh(self, http, rejected):
-        """After a 401: forget the rejected token and obtain a new one (once)."""
-        rejected = (rejected or '')[len('Bearer '):]
+        """After a 401: forget the rejected credential and obtain a new one (once)."""
+        rejected = self.rejected_value(rejected)
+        previous = None
         with _MEMORY_LOCK:
             entry = _MEMORY.get(self.key)
-            if entry and entry.get('access_token') == rejected:
-                del _MEMORY[self.key]
+            if entry and entry.get(self.field) == rejected:
+                previous = _MEMORY.pop(self.key)
         if self.cache is not None:
             with self.cache.lock(self.key):
-                self.cache.drop(self.key, rejected)
-                return bool(self._obtain(http, rejected=rejected))
-        return bool(self._obtain(http, rejected=rejected))
+                cached = self.cache.load(self.key)
+                if cached and cached.get(self.field) == rejected:
+                    previous = previous or cached
+                self.cache.drop(self.key, rejected, self.field)
+                return bool(self._obtain(http, rejected=rejected, previous=previous))
+        return bool(self._obtain(http, rejected=rejected, previous=previous))
 
     # -- internals ---------------------------------------------------------------
-    def _token(self, http):
+    def _usable(self, entry, now):
+        return usable(entry, now, self.field)
+
+    def _value(self, http):
         now = self.clock()
         with _MEMORY_LOCK:
             entry = _MEMORY.get(self.key)
-        if usable(entry, now):
+        if self._usable(entry, now):
             self.source = self.source or 'memory'
-            return entry['access_token']
+            return entry[self.field]
         if self.cache is None:
-            return self._obtain(http)['access_token']
+            return self._obtain(http)[self.field]
         entry = self.cache.load(self.key)
-        if usable(entry, now):
+        if self._usable(entry, now):
             self._remember(entry)
             self.source = 'cache'
-            return entry['access_token']
+            return entry[self.field]
         with self.cache.lock(self.key):
-            # Another fork may have renewed the token while we waited for the lock.
+            # Another fork may have renewed the credential while we waited for the lock.
             entry = self.cache.load(self.key)
-            if usable(entry, self.clock()):
+            if self._usable(entry, self.clock()):
                 self._remember(entry)
                 self.source = 'cache'
-                return entry['access_token']
-            return self._obtain(http)['access_token']
+                return entry[self.field]
+            return self._obtain(http, previous=entry)[self.field]
 
     def _remember(self, entry):
         with _MEMORY_LOCK:
             _MEMORY[self.key] = entry
 
-    def _obtain(self, http, rejected=None):
-        """Ask the token endpoint; store the answer in memory and in the cache."""
+    def _refusal_key(self):
+        return self.key + '-refused'
+
+    def _check_refusal(self):
+        """Raise the remembered refusal (another fork's failed attempt with the same secret)."""
+        if not self.refusal_ttl or self.cache is None:
+            return
+        entry = self.cache.load(self._refusal_key())
+        if entry and float(entry.get('until', 0)) > self.clock():
+            raise ApiError('%s (refused %ds ago for another task of this play with the same credentials; not tried '
+                           'again, so that the account is not locked)' % (
+                               entry.get('message') or 'credentials refused',
+                               int(self.clock() - float(entry.get('at', self.clock())))),
+                           status=entry.get('status'), code=entry.get('code'), service=entry.get('service'),
+                           method='POST', path=entry.get('path'))
+
+    def remember_refusal(self, err):
+        """Remember a refusal of these credentials for ``refusal_ttl`` seconds (the message only, no secret)."""
+        if not self.refusal_ttl or self.cache is None:
+            return
+        self.cache.store(self._refusal_key(), dict(
+            until=self.clock() + self.refusal_ttl, at=self.clock(), message=err.message, status=err.status,
+            code=err.code, service=err.service, path=err.path))
+
+    def forget_refusal(self):
+        if self.refusal_ttl and self.cache is not None:
+            self.cache.remove(self._refusal_key())
+
+    def _obtain(self, http, rejected=None, previous=None):
+        """Obtain a credential; store it in memory and in the cache."""
         if self.cache is not None and rejected is not None:
             entry = self.cache.load(self.key)
-            if usable(entry, self.clock()) and entry.get('access_token') != rejected:
+            if self._usable(entry, self.clock()) and entry.get(self.field) != rejected:
                 self._remember(entry)  # another process renewed it already
                 self.source = 'cache'
                 return entry
+        self._check_refusal()
+        self.requests += 1
+        entry = self._request_entry(http, previous)
+        self._remember(entry)
+        self.source = 'endpoint'
+        if self.cache is not None:
+            self.cache.store(self.key, entry)
+        return entry
+
+    def _request_entry(self, http, previous):
+        raise NotImplementedError
+
+
+class ClientCredentials(CachedCredential):
+    """OAuth 2.0 client credentials grant with the in-memory and file caches.
+
+    ``cache`` is a :class:`TokenCache` or ``None`` (no file cache).
+    """
+
+    def __init__(self, token_url, client_id, client_secret, scope=None, cache=None, clock=time.time):
+        super(ClientCredentials, self).__init__((token_url, client_id, client_secret, scope), cache=cache, clock=clock)
+        self.token_url = token_url
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.scope = scope
+
+    def _token(self, http):
+        return self._value(http)
+
+    def _request_entry(self, http, previous):
         data = {'grant_type': 'client_credentials'}
         if self.scope:
             data['scope'] = self.scope
-        self.requests += 1
         response = http.request('POST', self.token_url, authenticate=False, idempotent=True,
                                 data=data, auth=(self.client_id, self.client_secret),
                                 headers={'Accept': 'application/json'})
@@ -321,10 +303,6 @@ class ClientCredentials:
             raise ApiError('token request failed: %s' % exc, status=response.status_code,
                            method='POST', path=self.token_url, service=http.service, code='invalid_token_response')
         entry.update(token_url=self.token_url, client_id=self.client_id)
-        self._remember(entry)
-        self.source = 'endpoint'
-        if self.cache is not None:
-            self.cache.store(self.key, entry)
         return entry
 
 

@@ -57,7 +57,7 @@ SAMPLES = 4
 SAMPLE_SIZE = 16 * 1024
 INCOMPRESSIBLE = 0.97
 
-MARKER_RE = re.compile(r'^\s*([0-9a-fA-F]{64})\s+(\d+)\s*$')
+MARKER_RE = re.compile(r'\s*([0-9a-fA-F]{64})\s+(\d+)\s*', re.ASCII)
 
 WRITTEN = 'written'
 SKIPPED = 'skipped'
@@ -206,7 +206,7 @@ def parse_marker(value):
     """``"<sha256> <length>"`` -> ``(sha256, length)``; None when absent or malformed."""
     if not value:
         return None
-    match = MARKER_RE.match(str(value))
+    match = MARKER_RE.fullmatch(str(value))
     if not match:
         return None
     return match.group(1).lower(), int(match.group(2))

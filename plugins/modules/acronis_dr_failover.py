@@ -180,18 +180,22 @@ elapsed:
   sample: 42.5
 """
 
-import re
 import time
 
 from ansible_collections.backupdr.cloud.plugins.module_utils.acronis_dr import (
-    AcronisDRClient, ACTION, LINK, STEADY_STATUS, TRANSITIONAL, acronis_dr_argument_spec, blocking_issues,
-    busy_tasks, check_uuid, failover_mode, issue_text, links, module_kwargs, recovery_point, server_view,
+    AcronisDRClient, ACTION, LINK, FailoverRecords, acronis_dr_argument_spec, blocking_issues, busy_issue_tasks,
+    busy_tasks, check_uuid, failover_active, failover_mode, failover_reading, issue_text, links, module_kwargs,
+    recovery_point,
+    server_view, task_running,
 )
 from ansible_collections.backupdr.cloud.plugins.module_utils.engine import ValidationError, run_module
-from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import ApiError
-from ansible_collections.backupdr.cloud.plugins.module_utils.waiting import WaitFailed, WaitTimeout, wait_for
+from ansible_collections.backupdr.cloud.plugins.module_utils.jobs import (
+    ALREADY, FAILED, RUNNING, SUCCESS, Job, JobFailed, JobResult, JobRunner,
+)
+from ansible_collections.backupdr.cloud.plugins.module_utils.validate import pattern
 
-LOOKS_LIKE_UUID = re.compile(r'^[0-9a-fA-F]{6,}-[0-9a-fA-F-]+$')
+LOOKS_LIKE_UUID = pattern(r'[0-9a-fA-F]{6,}-[0-9a-fA-F-]+')
+KIND_TEXT = {'production': 'production failover', 'test': 'test failover', 'none': 'stop of the failover'}
 
 
 def argument_spec():
@@ -218,6 +222,83 @@ class BusyInCheckMode(Busy):
     pass
 
 
+class SettleJob(Job):
+    """Waiting for other tasks on the server to end (nothing is started)."""
+
+    def __init__(self, client, server, tasks):
+        self.client = client
+        self.server = server
+        self.what = 'task(s) %s on cloud server %s' % (', '.join(tasks), server.get('name'))
+
+    def poll(self, handle):
+        return self.client.reread(self.server)
+
+    def classify(self, handle, server):
+        return (RUNNING if task_running(server) else SUCCESS), server.get('status')
+
+
+class FailoverJob(Job):
+    """One failover action: start (or stop), adopt a lost start, follow the task through the server.
+
+    The task is followed through what the seed defines: a running task shows as a ``ResourceBusy`` issue or
+    a POWERING_* status; when it has ended, ``recovery.active_failover`` says whether a failover is active.
+    Status names (TEST_FAILOVER, FAILOVER) are never needed to tell success from failure.
+    """
+
+    check_hint = "the cloud server's status and tasks in the Acronis console"
+
+    def __init__(self, run, server):
+        self.run = run
+        self.client = run.client
+        self.server = server
+        self.wanted = run.wanted
+        self.was_active = failover_active(server)
+        self.what = '%s of cloud server %s' % (KIND_TEXT[self.wanted], server.get('name') or server.get('uuid'))
+
+    def start(self):
+        task = self.client.failover_action(self.server['uuid'], self.wanted, self.run.point)
+        return dict(id=task, seen=False)
+
+    def find_started(self):
+        fresh = self.client.reread(self.server)
+        tasks = busy_issue_tasks(fresh)
+        if task_running(fresh) or failover_active(fresh) != self.was_active:
+            task = tasks[0] if tasks else (fresh.get('task_uuid') if fresh.get('task_uuid') != self.server.get('task_uuid')
+                                           else None)
+            return dict(id=task, seen=True, server=fresh)
+        return None
+
+    def on_start_error(self, err):
+        if err.status == 409 and err.code == 'ResourceBusy':
+            tasks = list((err.details or {}).get('task_uuids') or []) or busy_tasks(self.server)
+            raise Busy(tasks)
+        if err.status == 409 and err.code == 'InvalidState':
+            fresh = self.client.reread(self.server)
+            if failover_mode(fresh, self.run.record()) == self.wanted:
+                self.run.module.warn('the API refused the %s (InvalidState) because cloud server %s is already in '
+                                     'failover=%s: another run got there first' % (
+                                         KIND_TEXT[self.wanted], self.server.get('name'), self.wanted))
+                self.run.latest = fresh
+                return ALREADY
+        return None
+
+    def poll(self, handle):
+        server = self.client.reread(self.server)
+        self.run.latest = server
+        return server
+
+    def classify(self, handle, server):
+        task = handle.get('id')
+        if task_running(server) or (task and task in busy_issue_tasks(server)):
+            handle['seen'] = True
+            return RUNNING, server.get('status')
+        if not handle.get('seen') and failover_active(server) == self.was_active:
+            # Our task has not shown yet (the service may take a moment to list it).
+            return RUNNING, 'pending'
+        reached = failover_active(server) == (self.wanted != 'none')
+        return (SUCCESS if reached else FAILED), server.get('status')
+
+
 class Failover:
     """One run of the module: validate, look, act, wait."""
 
@@ -226,19 +307,21 @@ class Failover:
         self.params = module.params
         self.wanted = self.params['failover']
         self.started = time.monotonic()
-        self.deadline = self.started + max(0, self.params['wait_timeout'])
         self.waited_for = []
         self.task_uuid = None
         self.previous = None
         self.before = None
         self.client = None
+        self.latest = None
+        self.records = FailoverRecords()
+        self.runner = None
 
     # -- validation (no request yet) ----------------------------------------------
     def validate(self):
         ident = (self.params['server'] or '').strip()
         if not ident:
             raise ValidationError('server', 'give the UUID or the name of a cloud server')
-        if LOOKS_LIKE_UUID.match(ident) and len(ident) >= 30:
+        if LOOKS_LIKE_UUID.fullmatch(ident) and len(ident) >= 30:
             ident = check_uuid(ident, 'server')  # a mistyped UUID is an error, not a name
         self.ident = ident
         self.point = recovery_point(self.params)
@@ -251,16 +334,16 @@ class Failover:
             raise ValidationError('wait_timeout', 'must not be negative')
 
     # -- helpers -----------------------------------------------------------------
-    def remaining(self):
-        return max(0.0, self.deadline - time.monotonic())
+    def record(self, server=None):
+        server = server or self.latest or {}
+        return self.records.get(self.client.datacenter_url, server.get('uuid'))
 
-    def settle(self, server, what):
-        """Poll until no task runs on the server; return its fresh state."""
-        def ready(current):
-            return not current.get('task_uuid') and current.get('status') not in TRANSITIONAL
-        if ready(server):
-            return server
-        return wait_for(lambda: self.client.reread(server), ready, self.remaining(), what=what)
+    def mode(self, server):
+        return failover_mode(server, self.record(server))
+
+    def stated(self, server):
+        """Whether the API itself says which failover runs (else it comes from this host's record)."""
+        return failover_reading(server, self.record(server))[1]
 
     def on_busy(self, server, tasks):
         """Wait for blocking tasks (returning the settled server), or fail listing them."""
@@ -271,12 +354,18 @@ class Failover:
         for task in tasks:
             if task not in self.waited_for:
                 self.waited_for.append(task)
-        return self.settle(server, 'task(s) %s on cloud server %s to finish' % (', '.join(tasks), server.get('name')))
+        dummy, dummy, server = self.runner.follow(SettleJob(self.client, server, tasks), {})
+        return server
 
     def refusal(self, server):
         """Why the API does not allow the wanted action now (None when it does)."""
-        mode = failover_mode(server)
+        mode = self.mode(server)
         name = server.get('name') or server.get('uuid')
+        if mode == 'unknown' and self.wanted != 'none':
+            return ('a failover is active on cloud server %s, but the API does not say whether it is a test or a '
+                    'production failover (status %r is not one this module knows, and this host did not start it); '
+                    'look in the Acronis console, or stop it first (failover=none with confirm_production=true)'
+                    % (name, server.get('status')))
         if self.wanted != 'none' and mode in ('test', 'production'):
             return ('cloud server %s is in %s failover; stop it first (failover=none) before starting a %s failover'
                     % (name, mode, self.wanted))
@@ -295,11 +384,13 @@ class Failover:
     def run(self):
         self.validate()
         self.client = AcronisDRClient(self.params)
+        self.runner = JobRunner(self.module, self.client, wait=True, wait_timeout=self.params['wait_timeout'])
         server = self.client.find_server(self.ident)
         if server.get('type') != 'RECOVERY':
             raise ValidationError('server', 'cloud server %s is a %s server; failover applies to RECOVERY servers'
                                   % (server.get('name') or server.get('uuid'), server.get('type')))
-        self.previous = failover_mode(server)
+        self.latest = server
+        self.previous = self.mode(server)
         self.before = dict(failover=self.previous, status=server.get('status'))
         try:
             server = self.converge(server)
@@ -314,28 +405,20 @@ class Failover:
                 msg='cloud server %s is busy with task(s) %s; nothing was changed (on_busy=fail)' % (
                     server.get('name'), ', '.join(busy.tasks)),
                 blocking_tasks=busy.tasks, **self.result(False, server))
-        except (WaitTimeout, WaitFailed) as exc:
-            last = getattr(exc, 'last', None) or server
+        except JobFailed as exc:
+            last = exc.result.observation or self.latest or server
             self.module.fail_json(msg=str(exc), **self.result(self.task_uuid is not None, last))
-        changed = self.task_uuid is not None or (self.module.check_mode and failover_mode(server) != self.wanted)
+        changed = self.task_uuid is not None or (self.module.check_mode and self.mode(server) != self.wanted)
         self.module.exit_json(**self.result(changed, server))
 
     def converge(self, server):
         while True:
-            mode = failover_mode(server)
+            mode = self.mode(server)
             if mode == self.wanted:
-                if self.point and self.wanted == 'test':
-                    used = ((server.get('recovery') or {}).get('test_failover') or {}).get('recovery_point') or {}
-                    if used and dict((k, str(v).upper()) for k, v in used.items()) != self.point:
-                        self.module.warn('cloud server %s already runs a test failover from another recovery point; '
-                                         'stop it (failover=none) to start from the one given' % server.get('name'))
+                self.warn_other_point(server)
                 return server
             if mode is None:
-                status = server.get('status')
-                if not server.get('task_uuid') and status not in TRANSITIONAL:
-                    raise ApiError('cloud server %s has the unknown status %r' % (server.get('name'), status),
-                                   code='UnknownStatus', service='Acronis DR')
-                server = self.on_busy(server, busy_tasks(server))
+                server = self.on_busy(server, busy_tasks(server) or [server.get('task_uuid') or 'unknown'])
                 continue
             tasks = busy_tasks(server, blocking_issues(server, LINK[self.wanted]))
             if tasks:
@@ -344,68 +427,76 @@ class Failover:
             reason = self.refusal(server)
             if reason:
                 raise ValidationError('failover', reason)
-            if self.wanted == 'none' and mode == 'production' and not self.params['confirm_production']:
-                raise ValidationError('confirm_production', 'cloud server %s is in production failover; stopping it '
-                                                            'needs confirm_production=true' % server.get('name'))
+            if self.wanted == 'none' and not self.params['confirm_production'] and (
+                    mode in ('production', 'unknown') or not self.stated(server)):
+                raise ValidationError('confirm_production', 'cloud server %s is in %s; stopping it needs '
+                                                            'confirm_production=true' % (
+                                                                server.get('name'),
+                                                                'production failover' if mode == 'production' and
+                                                                self.stated(server) else
+                                                                'a failover whose kind the API does not state (status '
+                                                                '%r), so it may be a production one' % server.get('status')))
             if self.module.check_mode:
                 return server
-            started = self.start(server)
-            if started is None:  # busy after all (409 ResourceBusy): wait or report, then look again
-                continue
-            server = started
-            if not self.params['wait']:
-                return server
-            return self.follow(server)
+            try:
+                return self.act(server)
+            except Busy as busy:  # 409 ResourceBusy on the start: wait or report, then look again
+                if self.params['on_busy'] == 'fail':
+                    raise
+                server = self.on_busy(self.client.reread(server), busy.tasks)
 
-    def start(self, server):
+    def warn_other_point(self, server):
+        if self.point and self.wanted == 'test':
+            used = ((server.get('recovery') or {}).get('test_failover') or {}).get('recovery_point') or {}
+            if used and dict((k, str(v).upper()) for k, v in used.items()) != self.point:
+                self.module.warn('cloud server %s already runs a test failover from another recovery point; '
+                                 'stop it (failover=none) to start from the one given' % server.get('name'))
+
+    def act(self, server):
+        job = FailoverJob(self, server)
+        self.runner.wait_enabled = self.params['wait']
         try:
-            self.task_uuid = self.client.failover_action(server['uuid'], self.wanted, self.point)
-        except ApiError as err:
-            if err.status == 409 and err.code == 'ResourceBusy':
-                tasks = list((err.details or {}).get('task_uuids') or []) or busy_tasks(server)
-                self.on_busy(self.client.reread(server), tasks)
-                return None
-            if err.landed is None:
-                return self.after_lost_answer(server, err)
-            raise
-        return self.client.reread(server)
+            handle, how = self.runner.start(job)
+        finally:
+            self.runner.wait_enabled = True
+        if how == ALREADY:
+            return self.latest
+        self.task_uuid = handle.get('id') or 'unknown'
+        if handle.get('server'):
+            self.latest = handle['server']
+        self.remember(server)
+        if not self.params['wait']:
+            return self.client.reread(server)
+        state, dummy, final = self.runner.follow(job, handle)
+        if state == FAILED:
+            raise JobFailed('%s task %s ended, but cloud server %s %s (status %s)%s' % (
+                ACTION[self.wanted], self.task_uuid, final.get('name'),
+                'has no active failover' if self.wanted != 'none' else 'still has an active failover',
+                final.get('status'),
+                '; issues: ' + '; '.join(issue_text(i) for i in final.get('_issues') or ())
+                if final.get('_issues') else ''),
+                JobResult(True, self.task_uuid, FAILED, final.get('status'), final, waited=True))
+        self.remember(final, finished=True)
+        return final
 
-    def after_lost_answer(self, server, err):
-        """The start request may have landed: look before sending anything again."""
-        fresh = self.client.reread(server)
-        if fresh.get('task_uuid') or failover_mode(fresh) != failover_mode(server):
-            self.task_uuid = fresh.get('task_uuid')
-            self.module.warn('the answer to %s was lost; the server shows it was applied (task %s)' % (
-                ACTION[self.wanted], self.task_uuid or 'finished'))
-            return fresh
-        raise ApiError('%s; the server shows no change, so nothing was started' % err.message, status=err.status,
-                       code=err.code, method=err.method, path=err.path, service=err.service, landed=False)
-
-    def follow(self, server):
-        """Wait until our task has finished and the server is steady; fail if it did not reach the wanted state."""
-        task = self.task_uuid
-
-        def done(current):
-            running = current.get('task_uuid')
-            return (not running or running != task) and current.get('status') not in TRANSITIONAL
-
-        server = wait_for(lambda: self.client.reread(server), done, self.remaining(),
-                          what='%s task %s on cloud server %s' % (ACTION[self.wanted], task, server.get('name')))
-        if failover_mode(server) != self.wanted:
-            raise WaitFailed('%s task %s finished, but cloud server %s is %s instead of %s%s' % (
-                ACTION[self.wanted], task, server.get('name'), server.get('status'), STEADY_STATUS[self.wanted],
-                '; issues: ' + '; '.join(issue_text(i) for i in server.get('_issues') or ()) if server.get('_issues') else ''),
-                last=server)
-        return server
+    def remember(self, server, finished=False):
+        """Record which kind of failover this host started (for servers whose status names say nothing)."""
+        url, uuid = self.client.datacenter_url, server.get('uuid')
+        if self.wanted == 'none':
+            if finished:
+                self.records.clear(url, uuid)
+        else:
+            self.records.put(url, uuid, self.wanted, self.task_uuid)
 
     def result(self, changed, server):
-        after_mode = failover_mode(server)
+        after_mode = self.mode(server)
         after = dict(failover=after_mode, status=server.get('status'))
         if self.module.check_mode and changed:
-            after = dict(failover=self.wanted, status=STEADY_STATUS[self.wanted])
+            after = dict(failover=self.wanted, status=None)
+        view = server_view(server)
+        view['failover'] = after_mode
         out = dict(changed=changed, task_uuid=self.task_uuid, failover=after_mode, previous_failover=self.previous,
-                   server=server_view(server), waited_for=self.waited_for,
-                   elapsed=round(time.monotonic() - self.started, 3))
+                   server=view, waited_for=self.waited_for, elapsed=round(time.monotonic() - self.started, 3))
         if self.module._diff:
             out['diff'] = dict(before=dict(self.before or {}, server=server.get('name')),
                                after=dict(after, server=server.get('name')))

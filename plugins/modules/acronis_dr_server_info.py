@@ -106,9 +106,10 @@ count:
 """
 
 from ansible_collections.backupdr.cloud.plugins.module_utils.acronis_dr import (
-    AcronisDRClient, RESOURCE_ID_RE, acronis_dr_argument_spec, check_uuid, module_kwargs, server_view,
+    AcronisDRClient, acronis_dr_argument_spec, check_resource_ids, check_status_filter, check_uuid, module_kwargs,
+    server_view,
 )
-from ansible_collections.backupdr.cloud.plugins.module_utils.engine import ValidationError, run_module
+from ansible_collections.backupdr.cloud.plugins.module_utils.engine import run_module
 
 
 def argument_spec():
@@ -124,11 +125,8 @@ def argument_spec():
 def run(module):
     params = module.params
     uuid = check_uuid(params['uuid'], 'uuid') if params['uuid'] else None
-    resource_ids = params['resource_id'] or []
-    for rid in resource_ids:
-        if not RESOURCE_ID_RE.match(rid or ''):
-            raise ValidationError('resource_id', 'expected letters, digits and dashes, got %r' % (rid,))
-    statuses = set(s.upper() for s in params['status'] or ())
+    resource_ids = check_resource_ids(params['resource_id'])
+    statuses = set(check_status_filter(params['status'], warn=module.warn))
     client = AcronisDRClient(params)
     servers = []
     for server in client.list_servers(params['type'], resource_ids):

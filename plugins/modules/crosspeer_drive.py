@@ -75,7 +75,10 @@ options:
       - A new drive is imaged right after it is created. An existing drive is only imaged again
         when O(force_image=true), because imaging overwrites its contents.
       - The collection records the source in the drive's C(user:backupdr-image) key, so a
-        re-run with the same source changes nothing.
+        re-run with the same source changes nothing. The key says C(pending) until the module has seen the imaging
+        finish; a pending key is verified by comparing the drive's first bytes with the source's before it is trusted.
+      - Imaging a drive that a running server uses gives a warning, because the result is not consistent. Stop
+        the server, image, then start it again.
     type: dict
     suboptions:
       source:
@@ -86,11 +89,15 @@ options:
         required: true
       conversion:
         description:
-          - V(gunzip) to unpack a gzipped image (the pre-installed system images are gzipped),
-            V(gzip) to pack one, V(none) for a plain copy.
+          - V(auto) reads the source's first bytes and unpacks a gzipped source (V(gunzip)), or copies any other
+            source as it is (V(none)). The pre-installed system images (the standard drives) are gzipped; the
+            install and live CDs are plain ISOs.
+          - V(gunzip) unpacks a gzipped source (refused before imaging when the source is not gzipped),
+            V(gzip) packs the source, V(none) copies it as it is (with a warning when the source is gzipped).
+          - A converted image needs O(size): the size of the result is not known beforehand.
         type: str
-        choices: [none, gzip, gunzip]
-        default: none
+        choices: [auto, none, gzip, gunzip]
+        default: auto
   force_image:
     description:
       - Image an existing drive again (its contents are overwritten). Requires O(image).
@@ -98,7 +105,9 @@ options:
     default: false
 notes:
   - Imaging is asynchronous on the service side. With O(wait=true) the module waits until it has finished;
-    otherwise RV(drive.imaging) shows the progress.
+    otherwise RV(drive.imaging) shows the progress, and a later run with O(wait=true) follows the same job.
+  - When the answer to the imaging request is lost, the module looks for the job (the C(imaging) key) during the
+    settle window (see O(api_settle_time)) and follows it; it never sends the request twice.
 seealso:
   - module: backupdr.cloud.crosspeer_drive_info
   - module: backupdr.cloud.crosspeer_drive_transfer
@@ -114,12 +123,13 @@ EXAMPLES = r"""
     user_metadata:
       owner: dba-team
 
-- name: A boot drive made from the Ubuntu 10.04 standard drive, without waiting for imaging
+- name: A boot drive unpacked from the Ubuntu 10.04 system image (gzipped), without waiting for imaging
   backupdr.cloud.crosspeer_drive:
     name: web-boot
     size: 2G
     image:
       source: aee5589a-88c3-43ef-bb0a-9cab6e64192d
+      conversion: gunzip
     wait: false
   register: boot
 
@@ -215,13 +225,17 @@ image:
       type: bool
 """
 
+import zlib
+
 from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer import (
-    IMAGE_MARKER, CrossPeerClient, DriveType, crosspeer_argument_spec, is_uuid,
+    IMAGE_MARKER, SMALL_SIZE, CrossPeerClient, DriveType, crosspeer_argument_spec, is_uuid,
 )
 from ansible_collections.backupdr.cloud.plugins.module_utils.engine import (
-    HANDLED_ERRORS, PartialFailure, ResourceEngine, ValidationError, run_module,
+    HANDLED_ERRORS, PartialFailure, ResourceEngine, ValidationError, missing_reference, run_module,
 )
-from ansible_collections.backupdr.cloud.plugins.module_utils.waiting import WAIT_ARGUMENT_SPEC, wait_for
+from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import ApiError
+from ansible_collections.backupdr.cloud.plugins.module_utils.jobs import FAILED, RUNNING, SUCCESS, Job, JobRunner
+from ansible_collections.backupdr.cloud.plugins.module_utils.waiting import WAIT_ARGUMENT_SPEC
 
 
 def argument_spec():
@@ -237,7 +251,7 @@ def argument_spec():
         avoid=dict(type='list', elements='str'),
         image=dict(type='dict', options=dict(
             source=dict(type='str', required=True),
-            conversion=dict(type='str', choices=['none', 'gzip', 'gunzip'], default='none'),
+            conversion=dict(type='str', choices=['auto', 'none', 'gzip', 'gunzip'], default='auto'),
         )),
         force_image=dict(type='bool', default=False),
     )
@@ -245,101 +259,259 @@ def argument_spec():
     return spec
 
 
+#: The first bytes compared to verify an imaging that this collection could not see finish.
+PROBE_BYTES = 4096
+GZIP_MAGIC = b'\x1f\x8b'
+PENDING = ' pending'
+
+
+class ImagingJob(Job):
+    """Imaging a drive (asynchronous on the service side: ``imaging`` shows in the drive info while it runs)."""
+
+    check_hint = 'the drive info (an "imaging" key while a job runs)'
+
+    def __init__(self, imager, drive, marker, source, conversion):
+        self.imager = imager
+        self.rtype = imager.rtype
+        self.client = imager.rtype.client
+        self.drive = drive
+        self.marker = marker
+        self.source = source
+        self.conversion = conversion
+        self.what = 'imaging of drive %s from %s' % (drive, marker)
+
+    def existing(self):
+        flat = self.rtype.get(self.drive) or {}
+        if 'imaging' in flat and flat.get(IMAGE_MARKER) == self.marker + PENDING:
+            return dict(id=self.drive, drive=flat)
+        return None
+
+    def start(self):
+        # The marker says "requested, not verified" first: the service answers busy to a set while imaging runs.
+        self.client.post('drives/%s/set' % self.drive, {IMAGE_MARKER: self.marker + PENDING}, idempotent=True)
+        path = 'drives/%s/image/%s' % (self.drive, self.source)
+        if self.conversion != 'none':
+            path += '/' + self.conversion
+        try:
+            self.client.post(path, None)
+        except ApiError as err:
+            if err.landed is False:
+                self.clear_marker(err)
+            raise
+        return dict(id=self.drive)
+
+    def clear_marker(self, err):
+        """Imaging was certainly not started: the pending marker goes (and if that fails, the content check of
+        the next run finds the drive was not imaged: a pending marker is never trusted alone)."""
+        try:
+            self.client.post('drives/%s/set' % self.drive, {IMAGE_MARKER: ''}, idempotent=True)
+        except ApiError as exc:
+            err.followed_by(exc, 'removing the pending imaging marker')
+
+    def find_started(self):
+        flat = self.rtype.get(self.drive) or {}
+        return dict(id=self.drive, drive=flat) if 'imaging' in flat else None
+
+    def poll(self, handle):
+        return self.rtype.get(self.drive) or {}
+
+    def classify(self, handle, flat):
+        if not flat:
+            return FAILED, 'the drive no longer exists'
+        if 'imaging' in flat:
+            return RUNNING, 'imaging %s' % flat['imaging']
+        return SUCCESS, 'done'
+
+
 class DriveImager:
-    """The ``image`` option: start imaging when asked, record it, wait."""
+    """The ``image`` option: start imaging when asked (through the job engine), record it, wait.
+
+    The marker ``user:backupdr-image`` holds ``SOURCE[/CONVERSION]`` once this collection has seen the imaging
+    finish, and ``SOURCE[/CONVERSION] pending`` from the request until then.  A pending marker is never trusted
+    alone: when no imaging runs, the drive's first bytes are compared with the (converted) source's, and only
+    a match records the imaging as done.
+    """
 
     def __init__(self, module, engine):
         self.module = module
         self.engine = engine
         self.rtype = engine.rtype
         self.spec = module.params['image']
+        self.source = None
+        self.conversion = None
 
     def resolve_source(self):
+        if self.source is not None:
+            return self.source
         source = self.spec['source']
         if is_uuid(source):
-            return source.lower()
-        found = self.engine.unique_by_name(source)
-        if found is None:
-            raise ValidationError('image.source', 'no drive named %r (give a UUID for standard drives)' % source)
-        return found['drive']
+            self.source = source.lower()
+        else:
+            found = self.engine.unique_by_name(source)
+            if found is None:
+                self.source = missing_reference(self.module, 'image.source', 'drive', source,
+                                                placeholder='(drive %s)' % source)
+            else:
+                self.source = found['drive']
+        return self.source
 
-    def marker(self, source):
-        conversion = self.spec['conversion']
+    def resolve_conversion(self):
+        """The conversion: as given, or for ``auto`` from the source's first bytes (gzip -> gunzip)."""
+        if self.conversion is not None:
+            return self.conversion
+        wanted = self.spec['conversion']
+        source = self.resolve_source()
+        if not is_uuid(source):  # check mode, a source still to be created
+            self.conversion = 'none' if wanted == 'auto' else wanted
+            return self.conversion
+        head = self.rtype.client.read(source, 0, 2)
+        gzipped = head[:2] == GZIP_MAGIC
+        if wanted == 'auto':
+            self.conversion = 'gunzip' if gzipped else 'none'
+        elif wanted == 'gunzip' and not gzipped:
+            raise ValidationError('image.conversion', 'drive %s is not gzipped (it does not start with the gzip '
+                                                      'magic bytes); use conversion=none or auto' % source)
+        else:
+            if wanted == 'none' and gzipped:
+                self.module.warn('drive %s is gzipped (a pre-installed system image?) and conversion=none copies it '
+                                 'as is, still compressed; use conversion=auto or gunzip to unpack it' % source)
+            self.conversion = wanted
+        return self.conversion
+
+    def marker(self):
+        source, conversion = self.resolve_source(), self.resolve_conversion()
         return source if conversion == 'none' else '%s/%s' % (source, conversion)
 
-    def default_size(self, source):
-        if self.spec['conversion'] != 'none':
-            raise ValidationError('size', 'is required to create a drive imaged with a %s conversion'
-                                  % self.spec['conversion'])
+    def default_size(self):
+        source = self.resolve_source()
+        if self.resolve_conversion() != 'none':
+            raise ValidationError('size', 'is required to create a drive imaged with a %s conversion (the size of '
+                                          'the %s content is not known beforehand)' % (
+                                              self.conversion, 'unpacked' if self.conversion == 'gunzip' else 'packed'))
+        if not is_uuid(source):
+            return 0
         info = self.rtype.get(source)
         if info is None:
             raise ValidationError('image.source', 'drive %s not found' % source)
         return int(info['size'])
 
+    def content_matches(self, drive):
+        """Whether the drive's first bytes are those the imaging would have written."""
+        client = self.rtype.client
+        target = client.read(drive, 0, PROBE_BYTES)
+        source = client.read(self.resolve_source(), 0, PROBE_BYTES if self.conversion == 'none' else 64 * 1024)
+        if self.conversion == 'gunzip':
+            decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            try:
+                source = decoder.decompress(source, PROBE_BYTES)
+            except zlib.error:
+                return False
+        elif self.conversion == 'gzip':
+            decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            try:
+                target = decoder.decompress(target + client.read(drive, PROBE_BYTES, 60 * 1024), PROBE_BYTES)
+            except zlib.error:
+                return False
+            source = source[:PROBE_BYTES]
+        length = min(len(source), len(target), PROBE_BYTES)
+        return length > 0 and target[:length] == source[:length]
+
+    def warn_if_in_use(self, flat):
+        if flat.get('claimed'):
+            self.module.warn('drive %s is in use by running server(s) %s: imaging overwrites it underneath them, and '
+                             'the result is not consistent. The consistent way: stop the server(s) (crosspeer_server '
+                             'state=stopped), image, start again' % (flat.get('drive'), flat.get('claimed')))
+
     def apply(self, current, created):
         """Return (changed, flat, report)."""
-        source = self.resolve_source()
-        marker = self.marker(source)
-        report = dict(source=source, conversion=self.spec['conversion'], started=False, finished=None)
-        if not created and current is not None and current.get(IMAGE_MARKER) == marker \
-                and not self.module.params['force_image']:
+        marker = self.marker()
+        report = dict(source=self.resolve_source(), conversion=self.conversion, started=False, finished=None)
+        have = (current or {}).get(IMAGE_MARKER) if not created else None
+        force = self.module.params['force_image']
+        runner = JobRunner(self.module, self.rtype.client, wait=self.module.params['wait'],
+                           wait_timeout=self.module.params['wait_timeout'])
+        if have == marker and not force:
             report['finished'] = 'imaging' not in current
-            return False, self.maybe_wait(current, report), report
-        if current is not None and not created and not self.module.params['force_image']:
+            return False, self.follow_existing(runner, current, report), report
+        if have == marker + PENDING and not force:
+            return self.resume(runner, current, marker, report)
+        if current is not None and not created and not force:
             raise ValidationError('image', 'drive %s exists and was not imaged from %s by this collection; '
                                   'set force_image=true to overwrite its contents' % (current['drive'], marker))
         report['started'] = True
         if self.module.check_mode:
+            if current is not None:
+                self.warn_if_in_use(current)
             return True, current, report
+        self.warn_if_in_use(current)
         rid = current['drive']
-        client = self.rtype.client
-        # The marker goes first (in the create request for a new drive): the
-        # service answers "busy" to any set while the drive is being imaged.
-        if current.get(IMAGE_MARKER) != marker:
-            client.post('drives/%s/set' % rid, {IMAGE_MARKER: marker}, idempotent=True)
-        path = 'drives/%s/image/%s' % (rid, source)
-        if self.spec['conversion'] != 'none':
-            path += '/' + self.spec['conversion']
+        job = ImagingJob(self, rid, marker, self.resolve_source(), self.conversion)
         try:
-            client.post(path, None)
+            result = runner.run(job)
         except HANDLED_ERRORS as exc:
-            flat = self.rtype.get(rid) or {}
-            if 'imaging' in flat:
-                # The answer was lost but the job runs: it landed.
-                return True, self.maybe_wait(flat, report), report
-            client.post('drives/%s/set' % rid, {IMAGE_MARKER: ''}, idempotent=True)
             if created:
-                raise PartialFailure('drive %s (%s) was created, but imaging it from %s failed: %s. The drive exists '
-                                     'and is not imaged; re-run with force_image=true to image it' % (
-                                         current.get('name'), rid, marker, exc),
-                                     state=dict(drive=self.rtype.view(flat), imaged=False), cause=exc)
+                raise PartialFailure('drive %s (%s) was created, but imaging it from %s failed: %s. The drive exists; '
+                                     'run the task again to image it' % (current.get('name'), rid, marker, exc),
+                                     state=dict(drive=self.rtype.view(current), imaged=False), cause=exc)
             raise
-        return True, self.maybe_wait(self.rtype.get(rid) or current, report), report
+        return True, self.finish(rid, marker, result, report), report
 
-    def maybe_wait(self, flat, report):
-        if not self.module.params['wait'] or 'imaging' not in flat:
-            report['finished'] = 'imaging' not in flat
+    def follow_existing(self, runner, flat, report):
+        """The drive was imaged from this source: wait for a job still running, if asked."""
+        if 'imaging' not in flat or not self.module.params['wait']:
             return flat
-        rid = flat['drive']
-        flat = wait_for(lambda: self.rtype.get(rid) or {}, lambda d: 'imaging' not in d,
-                        self.module.params['wait_timeout'], what='imaging of drive %s' % rid)
+        job = ImagingJob(self, flat['drive'], self.marker(), self.resolve_source(), self.conversion)
+        dummy, dummy, flat = runner.follow(job, dict(id=flat['drive']))
         report['finished'] = True
         return flat
+
+    def resume(self, runner, current, marker, report):
+        """A pending marker: follow a job that still runs, or verify the content of one that ended."""
+        rid = current['drive']
+        if 'imaging' in current:
+            if not self.module.params['wait']:
+                report['finished'] = False
+                return False, current, report
+            job = ImagingJob(self, rid, marker, self.resolve_source(), self.conversion)
+            dummy, dummy, flat = runner.follow(job, dict(id=rid))
+            return False, self.record_done(rid, marker, flat, report), report
+        if not self.content_matches(rid):
+            raise ValidationError('image', 'drive %s carries a pending imaging marker from an earlier run, but no '
+                                  'imaging runs and its content does not match %s: the earlier imaging did not '
+                                  'complete, or the drive was written since. Set force_image=true to image it again'
+                                  % (rid, marker))
+        return False, self.record_done(rid, marker, current, report), report
+
+    def record_done(self, rid, marker, flat, report):
+        report['finished'] = True
+        if self.module.check_mode:
+            return flat
+        self.rtype.client.post('drives/%s/set' % rid, {IMAGE_MARKER: marker}, idempotent=True)
+        return self.rtype.get(rid) or flat
+
+    def finish(self, rid, marker, result, report):
+        if not result.waited:
+            report['finished'] = result.state == SUCCESS
+            return self.rtype.get(rid) or {}
+        return self.record_done(rid, marker, result.observation, report)
 
 
 def run(module):
     client = CrossPeerClient(module.params)
     engine = ResourceEngine(module, DriveType(client, module.params))
     wanted = engine.desired()  # validates every option before any request
+    raw_size = module.params.get('size')
+    if raw_size is not None and str(raw_size).strip().isdigit() and 0 < wanted.get('size', 0) < SMALL_SIZE:
+        module.warn('size %s is %d bytes (no unit was given); write it with a unit, such as 20G, if you meant more'
+                    % (raw_size, wanted['size']))
     if module.params['state'] == 'absent':
         engine.run('absent')
     imager = DriveImager(module, engine) if module.params['image'] else None
     current = engine.find()
     if imager is not None and current is None:
-        source = imager.resolve_source()
-        engine.create_extra[IMAGE_MARKER] = imager.marker(source)
+        engine.create_extra[IMAGE_MARKER] = imager.marker() + PENDING
         if 'size' not in wanted and not module.params['uuid']:
-            wanted['size'] = imager.default_size(source)
+            wanted['size'] = imager.default_size()
     if current is None and 'size' not in wanted and not module.params['uuid']:
         raise ValidationError('size', 'is required to create a drive')
     changed, flat, diff = engine.present(current, wanted)
@@ -347,9 +519,9 @@ def run(module):
     if imager is not None:
         img_changed, flat, extra['image'] = imager.apply(flat, current is None)
         if img_changed and diff is not None:
-            diff['after']['image'] = imager.marker(extra['image']['source'])
+            diff['after']['image'] = imager.marker()
         elif img_changed:
-            diff = dict(before={}, after=dict(image=imager.marker(extra['image']['source'])))
+            diff = dict(before={}, after=dict(image=imager.marker()))
         changed = changed or img_changed
     engine.exit(changed, flat, diff, **extra)
 

@@ -12,8 +12,9 @@ module: crosspeer_drive_transfer
 short_description: Upload a local image file to a CrossPeer drive, or download a drive to a file
 version_added: 0.1.0
 description:
-  - Copies binary content between a local file and a CrossPeer drive in 4 MiB chunks (the API's
-    limit per request), several chunks in flight at once, never holding the whole file in memory.
+  - Copies binary content between a local file and a CrossPeer drive in chunks of 4,000,000 bytes (the API's
+    limit per request is "4MB", which is 4,000,000 or 4,194,304 bytes depending on how it is read; the chunks fit
+    both), several chunks in flight at once, never holding the whole file in memory.
   - Uploads send each chunk gzip-compressed (C(Content-Encoding gzip)), as the API recommends; a chunk
     that gzip does not make smaller (random or already compressed data) is sent as raw bytes.
   - Each chunk is written at its own offset, so a failed chunk can be retried safely and a failed
@@ -102,7 +103,7 @@ options:
     default: true
   parallel:
     description:
-      - How many chunk requests are in flight at once (1 to 16). At most twice as many 4 MiB chunks
+      - How many chunk requests are in flight at once (1 to 16). At most twice as many chunks
         are held in memory.
     type: int
     default: 4
@@ -215,7 +216,7 @@ checksum_match:
   returned: success
   type: bool
 chunks:
-  description: Number of 4 MiB chunks from O(offset) to the end.
+  description: Number of chunks (4,000,000 bytes each) from O(offset) to the end.
   returned: always
   type: int
   sample: 3
@@ -273,7 +274,7 @@ resume_offset:
     - On failure, the first byte that is not confirmed transferred; re-run with O(offset) set to it.
   returned: failure during the transfer
   type: int
-  sample: 4194304
+  sample: 4000000
 partial_path:
   description: On a failed download, the file holding the bytes before RV(resume_offset).
   returned: failure during a download
@@ -288,7 +289,9 @@ import time
 from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer import (
     CHUNK_SIZE, CONTENT_MARKER, CrossPeerClient, DriveType, crosspeer_argument_spec, is_uuid, parse_size,
 )
-from ansible_collections.backupdr.cloud.plugins.module_utils.engine import ResourceEngine, ValidationError, run_module
+from ansible_collections.backupdr.cloud.plugins.module_utils.engine import (
+    ResourceEngine, ValidationError, missing_reference, run_module,
+)
 from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import ApiError
 from ansible_collections.backupdr.cloud.plugins.module_utils import transfer
 
@@ -435,7 +438,9 @@ class DriveTransfer:
         else:
             found = ResourceEngine(self.module, rtype).unique_by_name(ref)
             if found is None:
-                raise ValidationError('drive', 'none of your drives is named %r' % ref)
+                missing_reference(self.module, 'drive', 'drive', ref)
+                # Check mode: an earlier task would create the drive; the transfer would then write/read it all.
+                self.module.exit_json(**dict(self.result, changed=True, drive=None))
         self.drive = found['drive']
         self.result['drive'] = self.drive
         self.target = DriveTarget(self.client, self.drive)
@@ -459,10 +464,8 @@ class DriveTransfer:
         if self.size > drive_size:
             raise ValidationError('path', '%s is %d bytes, larger than drive %s (%d bytes); grow the drive first'
                                   % (params['path'], self.size, self.drive, drive_size))
-        if info.get('claimed') and not params['force']:
-            raise ValidationError('force', 'drive %s is in use by server(s) %s; writing to it while a server runs '
-                                  'corrupts its file systems. Stop the server(s), or set force=true'
-                                  % (self.drive, info['claimed']))
+        in_use = info.get('claimed') and not params['force']
+        self.info_claimed = info.get('claimed')
         start, end = self.offset, self.size
         self.result.update(offset=start, length=end, marker_written=False)
         # The file's checksum is needed first when it decides something: to compare with
@@ -474,10 +477,13 @@ class DriveTransfer:
         before = dict(length=self.marker[1], sha256=self.marker[0]) if self.marker else dict(length=None, sha256=None)
         self.diff = dict(before=before, after=dict(length=self.size, sha256=local_sha))
         if params['compare'] == 'checksum' and self.marker and self.marker == final:
+            # Identical content: nothing to write, even to a drive a running server uses (a re-run of a build play).
             self.result.update(sha256=local_sha, checksum_match=True)
             self.result.update(self.stats_dict(transfer.TransferStats(start, end, CHUNK_SIZE)))
             return
         self.result['checksum_match'] = False
+        if in_use:
+            self.refuse_if_content_differs(start, end)
 
         stale = self.marker is not None and self.marker != final
 
@@ -527,6 +533,20 @@ class DriveTransfer:
             self.set_marker(transfer.format_marker(sha, self.size))
             self.result['marker_written'] = True
             self.result['changed'] = True
+
+    def refuse_if_content_differs(self, start, end):
+        """A drive a running server uses is only written when its content differs and force=true; with
+        compare=content the drive is compared first (reads only), and identical content is no write at all."""
+        params = self.params
+        if params['compare'] == 'content':
+            with open(params['path'], 'rb') as source:
+                stats = transfer.upload(source, self.target, start, end, compare='content', dry_run=True,
+                                        **self.options())
+            if stats.written == 0:
+                return
+        raise ValidationError('force', 'drive %s is in use by server(s) %s and its content differs from %s; writing '
+                              'to it while a server runs corrupts its file systems. Stop the server(s), or set '
+                              'force=true' % (self.drive, self.info_claimed, params['path']))
 
     def prefix_matches(self, source, end):
         """After a resumed upload: does the drive hold the file's bytes before the start? (reads only)"""

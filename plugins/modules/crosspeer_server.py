@@ -358,12 +358,53 @@ from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer_server im
 from ansible_collections.backupdr.cloud.plugins.module_utils.engine import (
     HANDLED_ERRORS, PartialFailure, ResourceEngine, ValidationError, run_module,
 )
-from ansible_collections.backupdr.cloud.plugins.module_utils.waiting import (
-    WAIT_ARGUMENT_SPEC, WaitTimeout, wait_for,
+from ansible_collections.backupdr.cloud.plugins.module_utils.jobs import (
+    FAILED, RUNNING as JOB_RUNNING, SUCCESS, Job, JobFailed, JobRunner,
 )
+from ansible_collections.backupdr.cloud.plugins.module_utils.waiting import WAIT_ARGUMENT_SPEC
 
 #: Statuses in which a server holds its configuration (only live changes) and can be stopped.
 RUNNING = ('active', 'paused')
+#: The status each power action leads to (reset: the server stays active, nothing to look for).
+TARGET_STATUS = {'shutdown': 'stopped', 'stop': 'stopped', 'start': 'active'}
+
+
+class ServerActionJob(Job):
+    """A power action (start, stop, shutdown, reset) followed through the server's status."""
+
+    check_hint = 'the server status'
+
+    def __init__(self, rtype, uuid, action, target, before=None):
+        self.rtype = rtype
+        self.uuid = uuid
+        self.action = action
+        self.target = target
+        self.before = before
+        self.what = '%s of server %s' % (action, uuid)
+        # A reset leaves no trace to look for: a lost answer to it stays "unknown".
+        self.can_verify = target is not None
+
+    def start(self):
+        self.rtype.client.post('servers/%s/%s' % (self.uuid, self.action))
+        return dict(id=self.uuid)
+
+    def find_started(self):
+        flat = self.rtype.get(self.uuid)
+        if flat is None:
+            return dict(id=self.uuid) if self.target == 'stopped' else None
+        if self.target and flat.get('status') == self.target and flat.get('status') != self.before:
+            return dict(id=self.uuid)
+        return None
+
+    def poll(self, handle):
+        return self.rtype.get(self.uuid)
+
+    def classify(self, handle, flat):
+        if flat is None:
+            return FAILED, 'gone (the API destroys a server that is not persistent when it stops)'
+        if self.target is None or flat.get('status') == self.target:
+            return SUCCESS, flat.get('status')
+        return JOB_RUNNING, flat.get('status')
 
 
 def argument_spec():
@@ -417,6 +458,7 @@ class ServerRunner:
         self.actions = []
         self.applied = []
         self.flat = None
+        self.runner = JobRunner(module, self.rtype.client, wait=True, wait_timeout=self.params['wait_timeout'])
 
     # -- entry point ------------------------------------------------------------------
     def run(self):
@@ -584,17 +626,18 @@ class ServerRunner:
                     payload = self.engine.update_payload(current, step[1])
                     self.actions.append(label)
                     self.flat = rt.update(current, payload, step[1])
+                    self.engine.verify_update(current, self.flat, dict((o, c[1]) for o, c in step[1].items()))
                     fresh = self.flat is not None
                     self.applied += sorted(step[1])
                 else:
                     self.actions.append(label)
-                    rt.client.post('servers/%s/%s' % (uuid, label))
-                    fresh = False
-                    target = {'shutdown': 'stopped', 'stop': 'stopped', 'start': 'active'}.get(label)
+                    target = TARGET_STATUS.get(label)
                     # A later step depends on a stop having finished: always wait for it.
-                    if target and (wait or (target == 'stopped' and not last)):
-                        self.flat = self.wait_status(uuid, target, label)
-                        fresh = True
+                    self.runner.wait_enabled = bool(target and (wait or (target == 'stopped' and not last)))
+                    result = self.run_action(ServerActionJob(rt, uuid, label, target, current.get('status')))
+                    fresh = result.waited
+                    if fresh:
+                        self.flat = result.observation
                 completed += 1
             except HANDLED_ERRORS as exc:
                 if not completed:
@@ -610,28 +653,37 @@ class ServerRunner:
             return 'stopping it (%s)' % self.params['stop_method']
         return {'start': 'starting it', 'reset': 'resetting it'}[step[0]]
 
+    def run_action(self, job):
+        """Start a power action through the job engine; clear messages for the usual reasons it does not end."""
+        try:
+            return self.runner.run(job)
+        except JobFailed as exc:
+            raise self.explain(job.uuid, job.action, job.target, exc)
+
     def wait_status(self, uuid, status, action, flat=None):
-        """Poll until the server reports ``status``; clear messages for the usual reasons it does not."""
-        rt = self.rtype
+        """Follow a server (already asked to ``action``) until it reports ``status``."""
         if flat is not None and flat.get('status') == status:
             return flat
-        timeout = self.params['wait_timeout']
-
-        def gone(value):
-            if value is None:
-                return 'the server no longer exists (the API destroys a server that is not persistent when it stops)'
-            return None
+        job = ServerActionJob(self.rtype, uuid, action, status)
         try:
-            return wait_for(lambda: rt.get(uuid), lambda v: v is not None and v.get('status') == status,
-                            timeout, failed=gone, what='server %s to become %s' % (uuid, status))
-        except WaitTimeout as exc:
-            seen = exc.last.get('status') if exc.last else 'unknown'
-            msg = 'server %s is still %s %ds after the %s request (wait_timeout=%d)' % (
-                uuid, seen, int(exc.elapsed or timeout), action, timeout)
-            if action == 'shutdown':
-                msg += ('; the guest seems to ignore the ACPI power-down event. Use stop_method=stop to power it '
-                        'off hard, or raise wait_timeout')
-            raise WaitTimeout(msg, last=exc.last, elapsed=exc.elapsed)
+            dummy, dummy, flat = self.runner.follow(job, dict(id=uuid))
+        except JobFailed as exc:
+            raise self.explain(uuid, action, status, exc)
+        return flat
+
+    def explain(self, uuid, action, status, exc):
+        last = exc.result.observation
+        if exc.result.state == FAILED:
+            return JobFailed('server %s: %s; it no longer exists (the API destroys a server that is not persistent '
+                             'when it stops)' % (uuid, action), exc.result)
+        timeout = self.params['wait_timeout']
+        seen = last.get('status') if last else 'unknown'
+        msg = 'server %s is still %s %ds after the %s request (wait_timeout=%d)' % (
+            uuid, seen, int(exc.result.elapsed or timeout), action, timeout)
+        if action == 'shutdown':
+            msg += ('; the guest seems to ignore the ACPI power-down event. Use stop_method=stop to power it '
+                    'off hard, or raise wait_timeout')
+        return JobFailed(msg, exc.result)
 
     def partial(self, current, doing, exc, changes, created=False):
         """A PartialFailure describing what exists now (re-reads the server, best effort)."""

@@ -135,6 +135,17 @@ Servers and tasks
        it is looked at: lowering the knob (e.g. to 0) finishes running tasks
        at the next request, raising it holds them in POWERING_ON/OFF.
 
+Open readings (knobs)
+  D22. The seed shows only STAND_BY, POWERING_ON and POWERING_OFF as server
+       statuses; TEST_FAILOVER and FAILOVER (D14) are this simulator's names
+       for the steady failover states.  ``failover_status_names: unfamiliar``
+       shows both as ``RUNNING`` instead (a name no client can rely on), so
+       clients are tested against ``recovery.active_failover``,
+       ``recovery.test_failover``, ``_issues`` and the task rather than status
+       names.  The seed does not say whether an idle server still carries its
+       last ``task_uuid``: ``idle_task_uuid: kept`` shows the last task's UUID
+       on a server with no running task (``cleared``, the default, drops it).
+
 Sites
   D21. The seed's three sites plus one deleted site (status DEPROVISIONING,
        readiness ERROR, ``deleted_at`` set).  Site issues follow readiness:
@@ -194,6 +205,8 @@ STEADY_AFTER_START = {'start_failover_prod': 'FAILOVER', 'start_failover_test': 
 
 SERVER_TYPES = ('PRIMARY', 'RECOVERY')
 STEADY_STATUSES = ('STAND_BY', 'TEST_FAILOVER', 'FAILOVER')
+#: The steady failover status shown with ``failover_status_names: unfamiliar`` (D22).
+UNFAMILIAR_STATUS = 'RUNNING'
 FAILOVER_STATUSES = ('TEST_FAILOVER', 'FAILOVER')
 READINESS = ('OK', 'WARNING', 'ERROR')
 SITE_STATUSES = ('PROVISIONING', 'PROVISIONED', 'DEPROVISIONING')
@@ -574,6 +587,12 @@ class AcronisDRService(Service):
     config_defaults = {
         'token_ttl': 7200,
         'task_seconds': 2.0,
+        'failover_status_names': 'named',
+        'idle_task_uuid': 'cleared',
+    }
+    config_choices = {
+        'failover_status_names': ('named', 'unfamiliar'),
+        'idle_task_uuid': ('cleared', 'kept'),
     }
 
     # -- Service API ---------------------------------------------------------
@@ -815,15 +834,15 @@ class AcronisDRService(Service):
             raise ApiError(404, 'EntityNotFound', 'Server [%s] was not found in the DR infrastructure.' % server_uuid)
         if server.type != 'RECOVERY':
             raise ApiError(409, 'InvalidState', 'Server [%s] is a PRIMARY server: failover operations apply to RECOVERY '
-                           'servers only.' % server.uuid, {'resource_id': server.uuid, 'status': server.status})
+                           'servers only.' % server.uuid, {'resource_id': server.uuid, 'status': self._shown_status(server)})
         if server.task is not None:
             raise busy_error(server.uuid, server.task.uuid)
         if action in START_ACTIONS and server.status != 'STAND_BY':
             raise ApiError(409, 'InvalidState', 'Server [%s] is in status %s: a failover can only start from STAND_BY.' % (
-                server.uuid, server.status), {'resource_id': server.uuid, 'status': server.status})
+                server.uuid, server.status), {'resource_id': server.uuid, 'status': self._shown_status(server)})
         if action == 'stop_failover' and server.status not in FAILOVER_STATUSES:
             raise ApiError(409, 'InvalidState', 'Server [%s] is in status %s: there is no failover to stop.' % (
-                server.uuid, server.status), {'resource_id': server.uuid, 'status': server.status})
+                server.uuid, server.status), {'resource_id': server.uuid, 'status': self._shown_status(server)})
         site = self.sites.get(server.site_uuid)
         if action in START_ACTIONS and site is not None and site.failover_readiness == 'ERROR':
             raise ApiError(409, 'SiteNotReady', MSG_SITE_NOT_READY, {'resource_id': server.uuid, 'site_uuid': site.uuid})
@@ -916,15 +935,23 @@ class AcronisDRService(Service):
             if server.test_failover is not None:
                 recovery['test_failover'] = dict(server.test_failover)
             out['recovery'] = recovery
-        out['status'] = server.status
+        out['status'] = self._shown_status(server)
         out['created_at'] = server.created_at
         if server.task is not None:
             out['task_uuid'] = server.task.uuid
+        elif server.history and self.config['idle_task_uuid'] == 'kept':
+            out['task_uuid'] = server.history[-1].uuid
         out['type'] = server.type
         if server.type == 'PRIMARY':
             out['primary'] = {'vault_id': server.vault_id}
         out['_links'] = links
         return out
+
+    def _shown_status(self, server):
+        """The status as the API shows it (D22: the steady failover names depend on a knob)."""
+        if server.status in FAILOVER_STATUSES and self.config['failover_status_names'] == 'unfamiliar':
+            return UNFAMILIAR_STATUS
+        return server.status
 
     @staticmethod
     def _base_links(server, base):

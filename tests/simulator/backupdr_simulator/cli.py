@@ -56,7 +56,8 @@ def announce(simulator, stream):
         accounts = entry.get('accounts') or ([{'user': entry['user'], 'api_key': entry.get('api_key', '')}]
                                              if entry.get('user') else [])
         for account in accounts:
-            stream.write('# %s user %s api_key %s\n' % (name, account['user'], account['api_key']))
+            if 'user' in account and 'api_key' in account:  # CrossPeer-style accounts (public sandbox keys)
+                stream.write('# %s user %s api_key %s\n' % (name, account['user'], account['api_key']))
     stream.flush()
 
 

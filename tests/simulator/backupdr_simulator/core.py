@@ -10,7 +10,8 @@ its URL prefix (``/crosspeer/api/`` ...) and owns its state; the core adds:
 * the admin API under ``/_sim/`` (health, reset, seed, faults, latency,
   request log, config and service-specific actions), JSON in and out, no auth;
 * fault injection (429, busy, 500, 502, 503, 504, reset, slow), queued rules
-  consumed in order, optionally applied *after* the request was processed
+  consumed in order (``skip`` lets that many matching requests through
+  first), optionally applied *after* the request was processed
   (then the state change lands and the fault replaces the response: a reset
   after a write that landed, a late answer, or an error instead of success);
 * added latency per service;
@@ -314,6 +315,9 @@ class Simulator:
                     continue
                 if rule['regex'] is not None and not rule['regex'].search(subpath):
                     continue
+                if rule.get('skip', 0) > 0:
+                    rule['skip'] -= 1  # let this matching request through untouched
+                    continue
                 rule['count'] -= 1
                 if rule['count'] <= 0:
                     self.faults.remove(rule)
@@ -520,6 +524,9 @@ def _parse_fault(params, service):
     count = _int_param(params, 'count', 1)
     if count < 1:
         raise AdminError(400, '"count" must be at least 1')
+    skip = _int_param(params, 'skip', 0)
+    if skip < 0:
+        raise AdminError(400, '"skip" must not be negative')
     return {
         'service': service.name if service else None,
         'method': str(method).upper() if method else None,
@@ -527,6 +534,7 @@ def _parse_fault(params, service):
         'regex': regex,
         'fault': kind,
         'count': count,
+        'skip': skip,
         'retry_after': _number_param(params, 'retry_after', 1),
         'delay': _number_param(params, 'delay', 1),
         'after': bool(params.get('after', False)),

@@ -73,13 +73,20 @@ Drives
        job runs (``imaging_seconds`` from 0 to 100%), ``imaging queued`` while
        more than ``max_concurrent_imaging`` jobs exist; the key disappears when
        done.
-  D19. Standard drives are 1 GiB / 13 GiB ("1GB"/"13GB" read as powers of
-       1024) holding a short text header followed by zeros; the pre-installed
-       (gzipped) system images are 700 MiB drives holding a small gzip stream.
-       All belong to user 00000000-0000-0000-0000-000000000000 with readers
+  D19. The seed's tables carry their captions *after* them: the first table
+       ("Standard Drives", with a "Size gunzipped" column) is captioned
+       "Pre-installed system images (gzipped)", the second (the Install and
+       Live CDs) "CD / DVD ISOs".  So the standard drives (system images) hold
+       a gzip stream, which unpacks (``gunzip`` conversion) to a short text
+       header and data: their own size is a quarter of the "Size gunzipped"
+       (1GB/13GB, powers of 1024).  The CDs are plain ISO content (a text
+       header and data, no gzip) in 700 MiB drives.  All belong to user
+       00000000-0000-0000-0000-000000000000 with readers
        ffffffff-ffff-ffff-ffff-ffffffffffff.
   D20. read: reads past the end are truncated at the drive size (an OFFSET at
-       or past the end returns an empty 200).  write: Content-Encoding gzip is
+       or past the end returns an empty 200).  SIZE above the limit -> 400
+       usage; "4MB" is 4 MiB (4,194,304 bytes) unless the ``read_limit`` knob
+       says ``4MB`` (4,000,000 bytes), the other reading.  write: Content-Encoding gzip is
        decoded, Transfer-Encoding chunked -> 400 usage, an empty payload is a
        no-op 204, writing past the end -> 507 full.  Writes to a drive claimed
        by a running server are allowed.
@@ -91,9 +98,13 @@ Servers
   D22. Defaults shown by info: smp auto, persistent false.
   D23. set on a stopped server may change any configuration key (an empty
        value removes it; name, cpu and mem cannot be removed).  On an active
-       server only name, cpu, persistent, tags, vnc:password and user:* may
-       change; other keys whose value would change -> 400 usage naming them
-       ("stop the server first").  Re-sending an unchanged value is accepted.
+       server only name, cpu, persistent, tags and vnc:password may change
+       (the seed's list); other keys whose value would change -> 400 usage
+       naming them ("stop the server first").  Re-sending an unchanged value
+       is accepted.  ``user:*`` keys are not in the seed's list: the
+       ``running_user_keys`` knob chooses the reading (``accept``: they change
+       like the listed keys, the default; ``reject``: 400 usage like any other
+       key; ``ignore``: the set succeeds and the keys keep their old values).
   D24. vnc:password IS returned by info (like ElasticStack does); clients
        must mask it.
   D25. Attached drives must be the caller's own or readable by the caller
@@ -172,6 +183,9 @@ STANDARD_DRIVES = (
     ('10a88d1c-6575-46e3-8d2c-7744065ea530', 'Widnows Web Server Standard', 13),
     ('2567f25c-8fb8-45c7-95fc-bfe3c3d84c47', 'Windows Web Server Standard R2 + SQL Server', 13),
 )
+#: Gzip magic: the first bytes of a gzipped drive.
+GZIP_MAGIC = b'\x1f\x8b'
+READ_LIMITS = {'4MiB': 4 * 1024 * 1024, '4MB': 4000000}
 SYSTEM_IMAGES = (
     ('b86afe3a-b5dc-4184-9ef0-3a52dce63238', 'CentOS Linux 5.3 Install CD'),
     ('ac646eda-62be-4366-8cc9-10afdf6506b5', 'CentOS Linux 5.4 Install CD'),
@@ -502,9 +516,21 @@ def wants_json(request, force_text):
     return False
 
 
-def render(request, result, force_text):
+def _stringify(item):
+    """JSON numbers as strings (the ``json_numbers: strings`` reading)."""
+    return dict((k, str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v) for k, v in item.items())
+
+
+def render(request, result, force_text, numbers_as_strings=False):
     """Turn a handler result into a Response."""
     kind = result[0]
+    if numbers_as_strings and wants_json(request, force_text):
+        if kind == 'list':
+            result = (kind, result[1], [[str(v) if isinstance(v, (int, float)) else v for v in row] for row in result[2]])
+        elif kind == 'props':
+            result = (kind, _stringify(dict(result[1])))
+        elif kind not in ('none', 'binary'):
+            result = (kind, [_stringify(dict(pairs)) for pairs in result[1]])
     if kind == 'none':
         return Response(204)
     if kind == 'binary':
@@ -570,13 +596,18 @@ def system_drive_specs():
     """(uuid, name, size, blocks) of the seed's standard drives and system images (built once)."""
     if not _SYSTEM_CACHE:
         for drive_uuid, description, gib in STANDARD_DRIVES:
-            blocks = {0: _standard_header(drive_uuid, description, 'STANDARD DRIVE')}
-            _SYSTEM_CACHE.append((drive_uuid, description, gib * GIB, blocks))
-        for drive_uuid, description in SYSTEM_IMAGES:
-            header = _standard_header(drive_uuid, description, 'INSTALL CD')
-            content = header + b''.join(b'%s sector %06d\n' % (description.encode('utf-8'), n) for n in range(512))
+            # A pre-installed system image: gzipped (D19).
+            content = _standard_header(drive_uuid, description, 'STANDARD DRIVE') + b''.join(
+                b'%s block %06d\n' % (description.encode('utf-8'), n) for n in range(512))
             blocks = {}
             storage.write(blocks, 0, gzip.compress(content, 6, mtime=0))
+            _SYSTEM_CACHE.append((drive_uuid, description, gib * GIB // 4, blocks))
+        for drive_uuid, description in SYSTEM_IMAGES:
+            # An install or live CD: a plain ISO (D19).
+            content = _standard_header(drive_uuid, description, 'INSTALL CD') + b''.join(
+                b'%s sector %06d\n' % (description.encode('utf-8'), n) for n in range(512))
+            blocks = {}
+            storage.write(blocks, 0, content)
             _SYSTEM_CACHE.append((drive_uuid, description, SYSTEM_IMAGE_SIZE, blocks))
     return _SYSTEM_CACHE
 
@@ -645,12 +676,20 @@ class CrossPeerService(Service):
 
     name = 'crosspeer'
     prefix = PREFIX
+    config_choices = {
+        'read_limit': tuple(READ_LIMITS),
+        'json_numbers': ('numbers', 'strings'),
+        'running_user_keys': ('accept', 'reject', 'ignore'),
+    }
     config_defaults = {
         'imaging_seconds': 2.0,
         'max_concurrent_imaging': 1,
         'shutdown_seconds': 0.5,
         'ignore_acpi': False,
         'force_text_output': False,
+        'read_limit': '4MiB',
+        'json_numbers': 'numbers',
+        'running_user_keys': 'accept',
         'quota_bytes': 100 * TIB,
     }
 
@@ -711,7 +750,8 @@ class CrossPeerService(Service):
             now = time.time()
             self._advance(now)
             result = handler(Context(request, user, now), **params)
-            return render(request, result, self.config['force_text_output'])
+            return render(request, result, self.config['force_text_output'],
+                          numbers_as_strings=self.config['json_numbers'] == 'strings')
         except ApiError as exc:
             return self.error(exc.status, exc.kind, exc.message)
 
@@ -1032,8 +1072,9 @@ class CrossPeerService(Service):
         source = self._readable_drive(ctx.user, drive)
         start = parse_size(offset, 'offset')
         length = parse_size(size, 'size')
-        if length > MAX_IO_BYTES:
-            raise usage('read size %d exceeds the 4 MiB limit per request' % length)
+        limit = READ_LIMITS[self.config['read_limit']]
+        if length > limit:
+            raise usage('read size %d exceeds the 4MB limit per request (%d bytes)' % (length, limit))
         length = max(0, min(length, source.size - start))
         data = storage.read(source.blocks, start, length) if length else b''
         source.counters['read:bytes'] += len(data)
@@ -1317,7 +1358,13 @@ class CrossPeerService(Service):
         if target.status == 'active':
             changed = [key for key, value in updates.items() if target.config.get(key) != value]
             changed += [key for key in removed if key in target.config]
-            blocked = sorted(key for key in changed if key not in LIVE_SETTABLE and not _is_user_key(key))
+            mode = self.config['running_user_keys']
+            blocked = sorted(key for key in changed if key not in LIVE_SETTABLE
+                             and not (_is_user_key(key) and mode != 'reject'))
+            if mode == 'ignore':
+                for key in [k for k in list(updates) if _is_user_key(k)]:
+                    del updates[key]
+                removed = [key for key in removed if not _is_user_key(key)]
             if blocked:
                 raise usage('cannot change %s while server %s is active: stop the server first' % (
                     ' '.join(blocked), target.uuid))

@@ -270,7 +270,8 @@ def test_expire_tokens_and_ttl(acr):  # pylint: disable=redefined-outer-name
     fresh = requests.get(acr.api + 'servers', headers={'Authorization': 'Bearer ' + response.json()['access_token']},
                          timeout=10)
     assert fresh.status_code == 401
-    assert acr.admin('GET', 'config?service=acronis_dr')['config'] == {'token_ttl': 0, 'task_seconds': 2.0}
+    assert acr.admin('GET', 'config?service=acronis_dr')['config'] == {
+        'token_ttl': 0, 'task_seconds': 2.0, 'failover_status_names': 'named', 'idle_task_uuid': 'cleared'}
 
 
 # -- listing, paging and filters ---------------------------------------------------------
@@ -422,6 +423,21 @@ def test_test_failover_lifecycle(acr):  # pylint: disable=redefined-outer-name
     assert state['task'] is None and state['tasks'][0]['client_id'] == CLIENTS['operator']['client_id']
     nothing = acr.post('servers/%s:stop_failover' % WEB_01, {})
     assert assert_dr_error(nothing, 409, 'InvalidState')['context'] == {'resource_id': WEB_01, 'status': 'STAND_BY'}
+
+
+def test_open_readings(acr):  # pylint: disable=redefined-outer-name
+    """D22: unfamiliar steady status names, and the last task_uuid kept on an idle server."""
+    acr.config(task_seconds=0, failover_status_names='unfamiliar', idle_task_uuid='kept')
+    task = acr.post('servers/%s:start_failover_test' % WEB_01, {}).json()['task_uuid']
+    done = acr.server_via_api(WEB_01_RESOURCE)
+    assert done['status'] == 'RUNNING' and done['task_uuid'] == task and done['_issues'] == []
+    assert 'active_failover' in done['recovery'] and done['recovery']['test_failover']['last_task_uuid'] == task
+    again = acr.post('servers/%s:start_failover_test' % WEB_01, {})
+    assert assert_dr_error(again, 409, 'InvalidState')['context'] == {'resource_id': WEB_01, 'status': 'RUNNING'}
+    stop = acr.post('servers/%s:stop_failover' % WEB_01, {}).json()['task_uuid']
+    back = acr.server_via_api(WEB_01_RESOURCE)
+    assert back['status'] == 'STAND_BY' and back['task_uuid'] == stop and 'active_failover' not in back['recovery']
+    acr.admin('POST', 'config', {'service': 'acronis_dr', 'failover_status_names': 'other'}, status=400)
 
 
 def test_tasks_progress_with_time(acr):  # pylint: disable=redefined-outer-name

@@ -214,7 +214,11 @@ def test_method_and_missing(api):  # pylint: disable=redefined-outer-name
 
 def test_readers_and_standard_drives(api):  # pylint: disable=redefined-outer-name
     centos = api.info('drives', CENTOS)
-    assert centos['size'] == 1024 ** 3 and centos['readers'] == 'ffffffff-ffff-ffff-ffff-ffffffffffff'
+    # A pre-installed system image is gzipped (D19): its own size is smaller than the "Size gunzipped" (1GB).
+    assert centos['size'] == 1024 ** 3 // 4 and centos['readers'] == 'ffffffff-ffff-ffff-ffff-ffffffffffff'
+    assert api.get('drives/%s/read/0/2' % CENTOS).content == b'\x1f\x8b'
+    # An install CD is a plain ISO.
+    assert api.get('drives/%s/read/0/32' % CENTOS_CD).content.startswith(b'CROSSPEER SIMULATOR INSTALL CD')
     assert api.get('drives/list').text == ''
     assert_error(api.post('drives/%s/destroy' % CENTOS), 404, 'missing')
     shared = api.create_drive('shared', '1M', readers=OTHER_USER)['drive']
@@ -298,9 +302,9 @@ def test_sparse_storage_large_drive(api):  # pylint: disable=redefined-outer-nam
 def test_imaging_progress_queue_and_completion(api):  # pylint: disable=redefined-outer-name
     api.config(imaging_seconds=0.6, max_concurrent_imaging=1)
     first = api.create_drive('copy', '1G')['drive']
-    second = api.create_drive('cd', '10M')['drive']
-    assert api.post('drives/%s/image/%s' % (first, CENTOS)).status_code == 204
-    assert api.post('drives/%s/image/%s/gunzip' % (second, CENTOS_CD)).status_code == 204
+    second = api.create_drive('cd', '700M')['drive']
+    assert api.post('drives/%s/image/%s/gunzip' % (first, CENTOS)).status_code == 204
+    assert api.post('drives/%s/image/%s' % (second, CENTOS_CD)).status_code == 204
     assert api.info('drives', first)['imaging'].endswith('%')
     assert api.info('drives', second)['imaging'] == 'queued'
     assert_error(api.post('drives/%s/set' % first, 'name x'), 409, 'busy')
@@ -329,13 +333,28 @@ def test_imaging_conversions_and_errors(api):  # pylint: disable=redefined-outer
     unpacked = api.create_drive('unpacked', '8M')['drive']
     assert api.post('drives/%s/image/%s/gunzip' % (unpacked, packed)).status_code == 204
     assert api.get('drives/%s/read/1M/11' % unpacked).content == b'hello world'
-    small = api.create_drive('small', '512M')['drive']
+    small = api.create_drive('small', '128M')['drive']
     assert_error(api.post('drives/%s/image/%s' % (small, CENTOS)), 507, 'full')
     assert_error(api.post('drives/%s/image/%s/zip' % (small, source)), 400, 'usage')
     assert_error(api.post('drives/%s/image/%s/gunzip' % (small, source)), 500, 'failed')
     assert_error(api.post('drives/%s/image/%s' % (small, small)), 400, 'usage')
     tiny = api.create_drive('tiny', '1k')['drive']
-    assert_error(api.post('drives/%s/image/%s/gunzip' % (tiny, CENTOS_CD)), 507, 'full')
+    assert_error(api.post('drives/%s/image/%s/gunzip' % (tiny, CENTOS)), 507, 'full')
+    assert_error(api.post('drives/%s/image/%s/gunzip' % (small, CENTOS_CD)), 500, 'failed')  # an ISO is not gzip
+
+
+def test_reading_knobs(api):  # pylint: disable=redefined-outer-name
+    uuid = api.create_drive('knobs', '8M')['drive']
+    assert api.get('drives/%s/read/0/4M' % uuid).status_code == 200
+    api.config(read_limit='4MB')
+    assert_error(api.get('drives/%s/read/0/4M' % uuid), 400, 'usage')
+    assert api.get('drives/%s/read/0/4000000' % uuid).status_code == 200
+    api.config(read_limit='4MiB', json_numbers='strings')
+    info = api.get('drives/%s/info' % uuid, headers={'Accept': 'application/json'}).json()
+    assert info['size'] == str(8 * MIB)
+    api.config(json_numbers='numbers')
+    info = api.get('drives/%s/info' % uuid, headers={'Accept': 'application/json'}).json()
+    assert info['size'] == 8 * MIB
 
 
 # -- servers -----------------------------------------------------------------------

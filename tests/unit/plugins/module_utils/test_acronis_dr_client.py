@@ -80,8 +80,18 @@ def test_failover_mode_and_busy():
     assert failover_mode({'status': 'TEST_FAILOVER'}) == 'test'
     assert failover_mode({'status': 'FAILOVER'}) == 'production'
     assert failover_mode({'status': 'POWERING_ON', 'task_uuid': 't'}) is None
-    assert failover_mode({'status': 'STAND_BY', 'task_uuid': 't'}) is None
+    # An idle server may still carry its last task_uuid (the seed does not say): not a sign of a running task.
+    assert failover_mode({'status': 'STAND_BY', 'task_uuid': 't'}) == 'none'
+    assert failover_mode({'status': 'STAND_BY', 'task_uuid': 't', '_issues': [BUSY]}) is None
     assert failover_mode({'status': 'STAND_BY', 'type': 'PRIMARY'}) is None
+    # Unfamiliar steady status names: the seed's recovery.active_failover decides.
+    active = {'active_failover': {'id': 'x'}}
+    assert failover_mode({'status': 'SOMETHING', 'recovery': {}}) == 'none'
+    assert failover_mode({'status': 'SOMETHING', 'recovery': active}) == 'unknown'
+    test = dict(active, test_failover={'last_task_uuid': 't1'})
+    assert failover_mode({'status': 'SOMETHING', 'task_uuid': 't1', 'recovery': test}) == 'test'
+    assert failover_mode({'status': 'SOMETHING', 'recovery': active}, record={'kind': 'production'}) == 'production'
+    assert failover_mode({'status': 'STAND_BY', 'recovery': active}, record={'kind': 'test'}) == 'test'
     server = {'status': 'POWERING_ON', 'task_uuid': '5bc9464f-87b6-4ea8-aa42-050824135e63', '_issues': [BUSY]}
     assert busy_tasks(server) == ['5bc9464f-87b6-4ea8-aa42-050824135e63']
     assert blocking_issues(server, 'DR_CLOUD_SERVER_START_FAILOVER_TEST') == [BUSY]
@@ -94,4 +104,4 @@ def test_server_view_reduces_links():
     view = server_view({'uuid': 'u', 'status': 'STAND_BY', '_issues': [BUSY],
                         '_links': [{'rel': 'DR_CLOUD_SERVER_PAGE', 'href': 'x'}]})
     assert view['links'] == ['DR_CLOUD_SERVER_PAGE'] and '_links' not in view
-    assert view['issues'] == ['ResourceBusy: The resource is busy'] and view['failover'] == 'none'
+    assert view['issues'] == ['ResourceBusy: The resource is busy'] and view['failover'] is None  # a task runs

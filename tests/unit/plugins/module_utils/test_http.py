@@ -19,21 +19,31 @@ from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import 
 @pytest.mark.parametrize('method, replayable, status, busy, failure, expected', [
     ('GET', True, 429, False, None, (True, False)),
     ('POST', False, 429, False, None, (True, False)),      # rejected by rate limit: never landed
-    ('POST', False, 503, False, None, (True, False)),
+    ('POST', False, 503, False, None, (False, None)),     # a 5xx to a write: it may have landed
+    ('POST', False, 500, False, None, (False, None)),
+    ('PUT', True, 500, False, None, (True, None)),        # idempotent write: replayed, outcome unknown meanwhile
     ('POST', False, 409, True, None, (True, False)),       # service says busy: not applied
     ('POST', False, 409, False, None, (False, False)),     # a plain conflict is final
-    ('GET', True, 502, False, None, (True, None)),
+    ('GET', True, 502, False, None, (True, False)),      # a read changes nothing
+    ('GET', True, 503, False, None, (True, False)),
     ('POST', False, 502, False, None, (False, None)),      # gateway error: may have landed
     ('POST', True, 504, False, None, (True, None)),        # idempotent write: replay is safe
     ('POST', False, None, False, 'connect', (True, False)),
     ('POST', False, None, False, 'sent', (False, None)),   # reset after sending: never blindly repeat
-    ('GET', True, None, False, 'sent', (True, None)),
+    ('GET', True, None, False, 'sent', (True, False)),
+    ('GET', True, None, False, 'dns', (False, False)),   # a name that does not resolve is not transient
+    ('POST', False, None, False, 'dns', (False, False)),
     ('GET', True, 400, False, None, (False, False)),
     ('GET', True, 404, False, None, (False, False)),
-    ('GET', True, 500, False, None, (False, False)),
+    ('GET', True, 500, False, None, (True, False)),      # a 500 to a read is retried like any transient fault
 ])
 def test_should_retry(method, replayable, status, busy, failure, expected):
     assert should_retry(method, replayable, status=status, busy=busy, failure=failure) == expected
+
+
+def test_should_retry_refused_by_the_service():
+    # The service's own code says it refused before processing: not applied, retried.
+    assert should_retry('POST', False, status=500, refused=True) == (True, False)
 
 
 def test_backoff_is_capped_and_jittered():
