@@ -1084,3 +1084,37 @@ def test_seed_5000_and_walk(cpm):  # pylint: disable=redefined-outer-name
     assert len(cpm.ok(cpm.get('backups/%d/snapshots/instances/?page=1&page_size=10' % snapshots[0]['id']))['results']) == 10
     cpm.admin('POST', 'seed', {'service': 'cpm', 'kind': 'nothing'}, status=400)
     cpm.admin('POST', 'seed', {'service': 'cpm', 'backed_up': 0.9, 'failed': 0.5}, status=400)
+
+
+def test_reference_lists_and_https_links(cpm, sim):  # pylint: disable=redefined-outer-name
+    regions = cpm.ok(cpm.get('regions/'))
+    assert regions[0] == {'aws_region': 'us-east-1', 'disp_name': 'US East (N. Virginia)', 'id': 1} and len(regions) == 7
+    types = cpm.ok(cpm.get('resource_types/'))
+    assert [t['name'] for t in types] == ['instances', 'volumes', 'rds_databases', 'rds_clusters', 'redshift_clusters',
+                                          'dynamodb_tables', 'efs', 's3syncs']
+    repos = cpm.ok(cpm.get('s3_repositories/?account=1&search=main&ordering=-aws_bucket_name'))
+    assert repos == [{'account': 1, 'aws_bucket_name': 'cpm-sim-main-repo', 'aws_region': 'us-east-1',
+                      'deletion_status': 'N', 'description': 'S3 repository of main', 'id': 1, 'name': 'main-repo',
+                      'related_policies': [], 'user': 1}]
+    assert cpm.ok(cpm.get('s3_repositories/', who='tenant')) == [] and cpm.get('s3_repositories/1/', who='tenant').status_code == 404
+    assert [u['username'] for u in cpm.ok(cpm.get('users/?search=man'))] == ['managed']
+    assert cpm.ok(cpm.get('accounts/backup/1/'))['associated_repositories'] == [1]
+    secure = requests.get(sim.https_url + '/cpm/api/regions/?page=1&page_size=3', verify=sim.ca_path, timeout=10,
+                          headers={'Authorization': 'Bearer ' + cpm.token()})
+    assert secure.status_code == 200 and secure.json()['next'] == sim.https_url + '/cpm/api/regions/?page=2&page_size=3'
+    listed = cpm.admin('GET', 'cpm/inventory?account=1')['resources']
+    kinds = sorted(set(resource['kind'] for resource in listed))
+    assert kinds == ['dynamodb_tables', 'efs', 'instances', 'rds_clusters', 'rds_databases', 'redshift_clusters',
+                     's3_buckets', 'volumes']
+    assert len([r for r in listed if r['kind'] == 'instances']) == 4 and cpm.instances(region='us-west-2')[0]['name'] == 'main-web-west-1'
+    cpm.admin('GET', 'cpm/inventory?account=99', status=404)
+    cpm.admin('POST', 'cpm/inventory', {'account': 1, 'kind': 'boats', 'name': 'x'}, status=400)
+    cpm.admin('POST', 'cpm/nothing', {}, status=404)
+    users = cpm.admin('GET', 'cpm/users')['users']
+    assert [u['username'] for u in users] == ['root', 'tenant', 'managed', 'operator', 'auditor']
+    added = cpm.admin('POST', 'cpm/users', {'username': 'ops2', 'user_type': 'delegate', 'original_user': 2,
+                                            'flags': {'allow_backup_changes': True}, 'api_key': 'sim-extra-key'})
+    token = requests.post(cpm.api + 'token/obtain/api_key/', json={'api_key': 'sim-extra-key'}, timeout=10).json()['access']
+    headers = {'Authorization': 'Bearer ' + token}
+    assert [a['name'] for a in requests.get(cpm.api + 'accounts/', headers=headers, timeout=10).json()] == ['tenant-main']
+    assert added['user']['flags']['allow_backup_changes'] is True
