@@ -47,12 +47,12 @@ export PY_COLORS := 0
 export ANSIBLE_LINT_SKIP_SCHEMA_UPDATE := 1
 
 # Order of `make test`: cheap static checks first, then the slow ansible-test runs.
-TEST_STEPS := venv collection changelog-lint docs-lint lint build importer \
-              sanity sanity-2.17 units integration
+TEST_STEPS := venv collection changelog-lint docs-lint lint build importer awx-ee \
+              sanity sanity-2.17 units integration awx
 
 .PHONY: help venv venv-2.21 venv-2.17 tools collection sanity sanity-2.21 sanity-2.17 \
         units units-2.21 units-2.17 integration lint docs-lint changelog-lint build \
-        importer install demo bench sim-start sim-stop simulator test clean distclean
+        importer install demo bench sim-start sim-stop simulator test clean distclean awx awx-ee
 
 help:
 	@echo "backupdr.cloud -- make targets"
@@ -66,6 +66,8 @@ help:
 	@echo "  changelog-lint antsibull-changelog lint"
 	@echo "  build          ansible-galaxy collection build -> .build/dist/"
 	@echo "  importer       galaxy-importer on the built tarball (fails on WARNING/ERROR)"
+	@echo "  awx            AWX credential types: schema/collection checks + one ansible-runner job per service vs the simulator"
+	@echo "  awx-ee         ansible-builder create on an EE with the tarball + offline introspection of its requirements"
 	@echo "  test           all of the above in order, with a timing summary (what CI runs)"
 	@echo "  sim-start      start the simulator in the background, write integration_config.yml"
 	@echo "  sim-stop       stop it                  simulator: run it in the foreground (8450/8451)"
@@ -168,6 +170,19 @@ install: build
 	ANSIBLE_GALAXY_COLLECTIONS_PATH_WARNING=false PATH="$(VENV)/bin:$(PATH)" \
 	    ansible-galaxy collection install --offline --force \
 	    -p "$(INSTALL_DIR)" "$(DIST)"/$(NAMESPACE)-$(NAME)-*.tar.gz
+
+# ------------------------------------------------------------------------- AWX
+
+# Credential types (extensions/awx/credential_types/) rendered as the controller does, one ansible-runner job
+# per service against the simulator, with ansible-core 2.21 and 2.17.
+awx: venv install
+	@scripts/with-sim.sh "$(PY)" -- bash -c '"$$0" tests/awx/check_credential_types.py --collections-path "$$1" && \
+	    "$$0" tests/awx/check_credential_types.py --collections-path "$$1" --ansible-bin-dir "$$2"' \
+	    "$(PY)" "$(INSTALL_DIR)" "$(VENV_217)/bin"
+
+# meta/execution-environment.yml through `ansible-builder create` (no container engine needed).
+awx-ee: venv build
+	@"$(PY)" tests/awx/check_ee.py --tarball "$(DIST)"/$(NAMESPACE)-$(NAME)-*.tar.gz
 
 # -------------------------------------------------------------------- simulator
 
