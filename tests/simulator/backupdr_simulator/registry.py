@@ -11,11 +11,13 @@ To add a service: write a module with a :class:`core.Service` subclass (own
 from .acronis_dr import AcronisDRService
 from .cloudendure import CloudEndureService
 from .crosspeer import CrossPeerService
+from .rax_backup import RaxBackupService
 
 SERVICE_CLASSES = (
     CrossPeerService,
     AcronisDRService,
     CloudEndureService,
+    RaxBackupService,
 )
 
 
