@@ -10,6 +10,7 @@ To add a service: write a module with a :class:`core.Service` subclass (own
 
 from .acronis_dr import AcronisDRService
 from .cloudendure import CloudEndureService
+from .cpm import CPMService
 from .crosspeer import CrossPeerService
 from .rax_backup import RaxBackupService
 
@@ -17,6 +18,7 @@ SERVICE_CLASSES = (
     CrossPeerService,
     AcronisDRService,
     CloudEndureService,
+    CPMService,
     RaxBackupService,
 )
 
