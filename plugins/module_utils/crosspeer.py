@@ -35,7 +35,7 @@ import json
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.backupdr.cloud.plugins.module_utils.engine import Field, ResourceType
+from ansible_collections.backupdr.cloud.plugins.module_utils.engine import Field, ResourceEngine, ResourceType
 from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import (
     ApiError, HttpClient, api_argument_spec, http_options,
 )
@@ -447,6 +447,9 @@ class ResourceKindType(CrossPeerType):
     #: ``resources/TYPE/info``: list everything and keep this type's resources.
     list_path = 'resources/info'
 
+    def lock_scope(self):
+        return '%s|%s' % (super(ResourceKindType, self).lock_scope(), self.rtype)
+
     @property
     def rtype(self):
         return self.params.get('type') or 'ip'
@@ -479,3 +482,65 @@ class ResourceKindType(CrossPeerType):
                 raise ValidationError('resource', 'an ip resource is identified by its IPv4 address, got %r' % rid)
             if self.rtype == 'vlan':
                 self.params['resource'] = check_uuid(rid, 'resource')
+
+
+# -- converging one drive or resource (the single modules, and each item of the fleet modules) ------------
+
+def drive_options():
+    """The options of one drive without imaging (``crosspeer_drive``'s, and each item of ``crosspeer_drives``)."""
+    return dict(
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+        uuid=dict(type='str'),
+        name=dict(type='str'),
+        size=dict(type='str'),
+        claim_type=dict(type='str', choices=['exclusive', 'shared']),
+        readers=dict(type='list', elements='str'),
+        encryption_cipher=dict(type='str', choices=['none', 'aes-xts-plain']),
+        avoid=dict(type='list', elements='str'),
+    )
+
+
+def resource_options():
+    """The options of one static IP or VLAN (``crosspeer_resource``'s, and each item of ``crosspeer_resources``)."""
+    return dict(
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+        type=dict(type='str', choices=['ip', 'vlan'], required=True),
+        resource=dict(type='str'),
+        name=dict(type='str'),
+    )
+
+
+def drive_wanted(module, engine):
+    """A drive's wanted values, validated (no request); warns about a size that is most likely missing a unit."""
+    wanted = engine.desired()
+    raw_size = module.params.get('size')
+    if raw_size is not None and str(raw_size).strip().isdigit() and 0 < wanted.get('size', 0) < SMALL_SIZE:
+        module.warn('size %s is %d bytes (no unit was given); write it with a unit, such as 20G, if you meant more'
+                    % (raw_size, wanted['size']))
+    if module.params.get('uuid'):
+        module.params['uuid'] = check_uuid(module.params['uuid'], 'uuid')
+    return wanted
+
+
+def converge_drive(module, client):
+    """One drive to the module's params (no imaging): present or absent; exits the module."""
+    engine = ResourceEngine(module, DriveType(client, module.params))
+    wanted = drive_wanted(module, engine)
+    if module.params['state'] == 'absent':
+        engine.run('absent')
+    current = engine.find()
+    if current is None and 'size' not in wanted and not module.params.get('uuid'):
+        raise ValidationError('size', 'is required to create a drive')
+    changed, flat, diff = engine.present(current, wanted)
+    engine.exit(changed, flat, diff)
+
+
+def converge_resource(module, client):
+    """One static IP or VLAN to the module's params; exits the module."""
+    engine = ResourceEngine(module, ResourceKindType(client, module.params))
+    # Validates every option (the resource's format too) before any request, also for state=absent.
+    wanted = engine.desired()
+    if module.params['state'] == 'absent':
+        engine.run('absent')
+    changed, flat, diff = engine.present(wanted=wanted)
+    engine.exit(changed, flat, diff)

@@ -30,11 +30,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import copy
 import os
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
+from ansible_collections.backupdr.cloud.plugins.module_utils.bulk import ValidatedOnly
 from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import (
     HAS_REQUESTS, REQUESTS_IMPORT_ERROR, ApiError,
 )
@@ -202,6 +204,11 @@ class Field:
         return value
 
 
+@contextlib.contextmanager
+def _no_context():
+    yield
+
+
 def _as_list(value):
     if isinstance(value, str):
         return value.split()
@@ -240,10 +247,28 @@ class ResourceType:
         """What a create-by-name lock is scoped to: the service and the account (override when needed)."""
         return '%s|%s' % (type(self.client).__name__, getattr(self.client, 'scope', ''))
 
+    def lock_key(self, name=None):
+        """The create-by-name lock of these params, ``(scope, kind, name)``; None when found by id."""
+        name = name or self.params.get(self.name_option)
+        if self.params.get(self.id_option) or not name:
+            return None
+        return (self.lock_scope(), self.kind, name)
+
     # -- API calls (override when the API is odd) ---------------------------
     def list(self):
-        """Every resource, through the shared pagination helper (override ``fetch_page`` to page)."""
+        """Every resource, through the shared pagination helper (override ``fetch_page`` to page).
+
+        In a fleet run (``bulk.py``) the list is read once per run and shared by every item.
+        """
+        snapshot = getattr(self.client, 'snapshot', None)
+        if snapshot is not None and not snapshot.fresh():
+            return snapshot.get((type(self).__name__, self.list_path), lambda: list(paginate(self.fetch_page)))
         return list(paginate(self.fetch_page))
+
+    def fresh_reads(self):
+        """A context in which list reads bypass a fleet run's shared list (for the settle rule's looks)."""
+        snapshot = getattr(self.client, 'snapshot', None)
+        return snapshot.bypass() if snapshot is not None else _no_context()
 
     def fetch_page(self, cursor):
         """One page: ``(items, next_cursor)``; the default is an API without paging."""
@@ -323,7 +348,11 @@ class ResourceEngine:
         #: Wire keys a module adds to a create request (its own markers).
         self.create_extra = {}
         rtype.module = module
-        self.locks = locks if locks is not None else NameLocks()
+        #: In a fleet run (bulk.py): what the items share (locks taken together, creates to check at the end).
+        self.bulk = getattr(module, 'bulk', None)
+        if locks is None:
+            locks = self.bulk.locks if self.bulk is not None else NameLocks()
+        self.locks = locks
         self._name_lock = None
         self.settle = settle_time_of(rtype.client)
 
@@ -349,11 +378,13 @@ class ResourceEngine:
         """
         rt = self.rtype
         rid = self.params.get(rt.id_option)
+        name = self.params.get(rt.name_option)
+        if not rid and not name:
+            raise ValidationError(None, 'one of %s or %s is required' % (rt.id_option, rt.name_option))
+        if getattr(self.module, 'validate_only', False):
+            raise ValidatedOnly()  # a fleet module validating its items: no request yet
         if rid:
             return rt.get(rid)
-        name = self.params.get(rt.name_option)
-        if not name:
-            raise ValidationError(None, 'one of %s or %s is required' % (rt.id_option, rt.name_option))
         if self.module.check_mode:
             return self.unique_by_name(name)
         self.lock_name(name)
@@ -366,7 +397,7 @@ class ResourceEngine:
         if self._name_lock is not None:
             return
         try:
-            self._name_lock = self.locks.acquire(self.rtype.lock_scope(), self.rtype.kind, name)
+            self._name_lock = self.locks.acquire(self.rtype.lock_scope(), self.rtype.kind, name)  # = rtype.lock_key()
         except LockTimeout:
             raise ValidationError(self.rtype.name_option, 'another run on this host has been creating the %s %r for '
                                   'more than %ds; try again later' % (self.rtype.kind, name, self.locks.timeout))
@@ -527,14 +558,17 @@ class ResourceEngine:
             if err.landed is not None:
                 raise
             created = self._verify_lost_create(wanted, err)
-        if name:
+        if name and self.bulk is not None:
+            self.bulk.record_create(self, name, created)  # checked once, at the end of the fleet run
+        elif name:
             self._check_duplicates(name, created)
             self.unlock_name()
         return True, created, diff
 
     def _named(self, name):
         rt = self.rtype
-        return [r for r in rt.list() if r.get(rt.name_key) == name]
+        with rt.fresh_reads():
+            return [r for r in rt.list() if r.get(rt.name_key) == name]
 
     def _verify_lost_create(self, wanted, err):
         """The create's answer was lost: look during the settle window, never blindly repeat."""

@@ -22,6 +22,7 @@ import json
 import os
 import stat
 import tempfile
+import threading
 import time
 
 try:
@@ -181,19 +182,22 @@ class NameLocks:
         self.dir = PrivateDir(directory or os.path.join(cache_root(), 'locks'))
         self.timeout = timeout
         self._held = {}
+        self._guard = threading.Lock()  # threads of one process (fleet modules) share the held locks
 
     def acquire(self, scope, kind, name):
         """Take the lock (blocking up to ``timeout``); held until :meth:`release` or the process ends."""
         key = digest('name-lock', scope, kind, name)
-        if key in self._held:
-            return key
-        manager = self.dir.lock(key, timeout=self.timeout)
-        manager.__enter__()  # pylint: disable=unnecessary-dunder-call
-        self._held[key] = manager
+        with self._guard:
+            if key in self._held:
+                return key
+            manager = self.dir.lock(key, timeout=self.timeout)
+            manager.__enter__()  # pylint: disable=unnecessary-dunder-call
+            self._held[key] = manager
         return key
 
     def release(self, key):
-        manager = self._held.pop(key, None)
+        with self._guard:
+            manager = self._held.pop(key, None)
         if manager is not None:
             manager.__exit__(None, None, None)
 

@@ -87,21 +87,28 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Test failover of web-01 from the latest recovery point
-  backupdr.cloud.acronis_dr_failover:
-    datacenter_url: https://eu2-cloud.acronis.com
-    client_id: "{{ acronis_client_id }}"
-    client_secret: "{{ acronis_client_secret }}"
-    server: web-01
-    failover: test
-  register: drill
+# The connection (datacenter_url, client_id, client_secret) is given once for a block with module_defaults in the
+# first example; the others take it from module_defaults (group/backupdr.cloud.acronis_dr) or from the
+# ACRONIS_DATACENTER_URL, ACRONIS_CLIENT_ID and ACRONIS_CLIENT_SECRET environment variables.
+- name: A test failover of web-01 and its stop, with one API client for both
+  module_defaults:
+    group/backupdr.cloud.acronis_dr:
+      datacenter_url: https://eu2-cloud.acronis.com
+      client_id: "{{ acronis_client_id }}"
+      client_secret: "{{ acronis_client_secret }}"
+  block:
+    - name: Test failover of web-01 from the latest recovery point
+      backupdr.cloud.acronis_dr_failover:
+        server: web-01
+        failover: test
+      register: drill
 
-- name: Stop it again
-  backupdr.cloud.acronis_dr_failover:
-    server: "{{ drill.server.uuid }}"
-    failover: none
+    - name: Stop it again
+      backupdr.cloud.acronis_dr_failover:
+        server: "{{ drill.server.uuid }}"
+        failover: none
 
-- name: Production failover from a chosen recovery point, without waiting
+- name: Production failover of web-02 from a chosen recovery point, without waiting
   backupdr.cloud.acronis_dr_failover:
     server: 565cf826-5332-4fd8-9109-2b81630e486d
     failover: production
@@ -129,7 +136,7 @@ task_uuid:
     - UUID of the task this module started; V(null) when nothing was started.
   returned: always
   type: str
-  sample: f1b3b3b4-4b1b-4b1b-4b1b-4b1b4b1b4b1b
+  sample: 0b73115b-2c50-48eb-8432-5119e43837ed
 failover:
   description:
     - The server's failover state when the module ended (V(production), V(test), V(none)), or V(null) while a task
@@ -149,7 +156,7 @@ server:
   returned: always
   type: dict
   sample:
-    uuid: 565cf826-5332-4fd8-9109-2b81630e486d
+    uuid: 1f100401-357b-4d04-a0c0-d1206c947473
     name: web-01
     type: RECOVERY
     status: TEST_FAILOVER

@@ -114,6 +114,9 @@ seealso:
 """
 
 EXAMPLES = r"""
+# The connection (api_user, api_key and, for another region, api_url) comes from module_defaults, as in the
+# last example, or from the CROSSPEER_API_USER, CROSSPEER_API_KEY and CROSSPEER_API_URL environment variables.
+
 - name: A 20 GB data drive, shared, tagged
   backupdr.cloud.crosspeer_drive:
     name: db-data
@@ -123,15 +126,27 @@ EXAMPLES = r"""
     user_metadata:
       owner: dba-team
 
-- name: A boot drive unpacked from the Ubuntu 10.04 system image (gzipped), without waiting for imaging
+- name: A boot drive from the Ubuntu 10.04 system image (gzipped, so unpacked), without waiting for imaging
   backupdr.cloud.crosspeer_drive:
     name: web-boot
     size: 2G
     image:
       source: aee5589a-88c3-43ef-bb0a-9cab6e64192d
-      conversion: gunzip
     wait: false
   register: boot
+
+- name: Later, wait for that imaging to finish (the same task, waiting; nothing is imaged twice)
+  backupdr.cloud.crosspeer_drive:
+    name: web-boot
+    size: 2G
+    image:
+      source: aee5589a-88c3-43ef-bb0a-9cab6e64192d
+
+- name: A copy of the Ubuntu 10.04 install CD (a plain ISO, copied as it is, at the CD's size)
+  backupdr.cloud.crosspeer_drive:
+    name: ubuntu-cd
+    image:
+      source: 37e0f871-8a71-4b15-9478-ada0109dcce5
 
 - name: Grow a drive found by UUID and rename it
   backupdr.cloud.crosspeer_drive:
@@ -160,7 +175,7 @@ drive:
     uuid:
       description: UUID of the drive.
       type: str
-      sample: 6a5c1f0e-2b7d-4c1e-9b3f-0a2d0e7c9b41
+      sample: 20c468ab-1e62-48e6-a6d5-f59b00fbe2f0
     name:
       description: Name of the drive.
       type: str
@@ -198,7 +213,7 @@ drive:
     claimed:
       description: UUIDs of the running servers using the drive, space separated (absent when unused).
       type: str
-      sample: 0b7e4d2a-3c6f-4a8e-8d1b-9e5f2c7a6d30
+      sample: 4d45ef9a-d7e2-4d93-bb12-1196bd38a98d
     imaging:
       description: Imaging progress (V(42%) or V(queued)); absent when no imaging is under way.
       type: str
@@ -206,6 +221,7 @@ drive:
     user:
       description: Owner of the drive.
       type: str
+      sample: 5f1c2b7e-8d4a-4c1e-9b3f-6a2d0e7c9b41
 image:
   description: What the module did about O(image).
   returned: when O(image) is given
@@ -214,9 +230,13 @@ image:
     source:
       description: UUID of the source drive.
       type: str
+      sample: aee5589a-88c3-43ef-bb0a-9cab6e64192d
     conversion:
-      description: Conversion applied.
+      description:
+        - Conversion applied, V(gunzip), V(gzip) or V(none); with O(image.conversion=auto), the one chosen from the
+          source's first bytes.
       type: str
+      sample: gunzip
     started:
       description: Whether an imaging job was started by this run.
       type: bool
@@ -228,7 +248,8 @@ image:
 import zlib
 
 from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer import (
-    IMAGE_MARKER, SMALL_SIZE, CrossPeerClient, DriveType, crosspeer_argument_spec, is_uuid,
+    IMAGE_MARKER, CrossPeerClient, DriveType, converge_drive, crosspeer_argument_spec, drive_options, drive_wanted,
+    is_uuid,
 )
 from ansible_collections.backupdr.cloud.plugins.module_utils.engine import (
     HANDLED_ERRORS, PartialFailure, ResourceEngine, ValidationError, missing_reference, run_module,
@@ -241,19 +262,12 @@ from ansible_collections.backupdr.cloud.plugins.module_utils.waiting import WAIT
 def argument_spec():
     spec = crosspeer_argument_spec(
         with_metadata=True,
-        state=dict(type='str', choices=['present', 'absent'], default='present'),
-        uuid=dict(type='str'),
-        name=dict(type='str'),
-        size=dict(type='str'),
-        claim_type=dict(type='str', choices=['exclusive', 'shared']),
-        readers=dict(type='list', elements='str'),
-        encryption_cipher=dict(type='str', choices=['none', 'aes-xts-plain']),
-        avoid=dict(type='list', elements='str'),
         image=dict(type='dict', options=dict(
             source=dict(type='str', required=True),
             conversion=dict(type='str', choices=['auto', 'none', 'gzip', 'gunzip'], default='auto'),
         )),
         force_image=dict(type='bool', default=False),
+        **drive_options()
     )
     spec.update(WAIT_ARGUMENT_SPEC)
     return spec
@@ -498,17 +512,15 @@ class DriveImager:
 
 def run(module):
     client = CrossPeerClient(module.params)
+    if not module.params['image']:
+        converge_drive(module, client)
     engine = ResourceEngine(module, DriveType(client, module.params))
-    wanted = engine.desired()  # validates every option before any request
-    raw_size = module.params.get('size')
-    if raw_size is not None and str(raw_size).strip().isdigit() and 0 < wanted.get('size', 0) < SMALL_SIZE:
-        module.warn('size %s is %d bytes (no unit was given); write it with a unit, such as 20G, if you meant more'
-                    % (raw_size, wanted['size']))
+    wanted = drive_wanted(module, engine)  # validates every option before any request
     if module.params['state'] == 'absent':
         engine.run('absent')
-    imager = DriveImager(module, engine) if module.params['image'] else None
+    imager = DriveImager(module, engine)
     current = engine.find()
-    if imager is not None and current is None:
+    if current is None:
         engine.create_extra[IMAGE_MARKER] = imager.marker() + PENDING
         if 'size' not in wanted and not module.params['uuid']:
             wanted['size'] = imager.default_size()
@@ -516,13 +528,12 @@ def run(module):
         raise ValidationError('size', 'is required to create a drive')
     changed, flat, diff = engine.present(current, wanted)
     extra = {}
-    if imager is not None:
-        img_changed, flat, extra['image'] = imager.apply(flat, current is None)
-        if img_changed and diff is not None:
-            diff['after']['image'] = imager.marker()
-        elif img_changed:
-            diff = dict(before={}, after=dict(image=imager.marker()))
-        changed = changed or img_changed
+    img_changed, flat, extra['image'] = imager.apply(flat, current is None)
+    if img_changed and diff is not None:
+        diff['after']['image'] = imager.marker()
+    elif img_changed:
+        diff = dict(before={}, after=dict(image=imager.marker()))
+    changed = changed or img_changed
     engine.exit(changed, flat, diff, **extra)
 
 

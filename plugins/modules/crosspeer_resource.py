@@ -54,6 +54,9 @@ seealso:
 """
 
 EXAMPLES = r"""
+# The connection (api_user, api_key and, for another region, api_url) comes from module_defaults, as in the
+# last example, or from the CROSSPEER_API_USER, CROSSPEER_API_KEY and CROSSPEER_API_URL environment variables.
+
 - name: A static IP for the web server
   backupdr.cloud.crosspeer_resource:
     type: ip
@@ -71,11 +74,12 @@ EXAMPLES = r"""
     name: backend
     user_metadata:
       owner: network-team
+  register: backend
 
-- name: Rename a VLAN found by UUID
+- name: Rename a VLAN found by its UUID
   backupdr.cloud.crosspeer_resource:
     type: vlan
-    resource: 3f2a1c4e-8d7b-4e6a-9c5d-1b0e2f3a4c5d
+    resource: "{{ backend.resource.resource }}"
     name: backend-old
 
 - name: Credentials once for every CrossPeer task
@@ -140,35 +144,18 @@ resource:
 """
 
 from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer import (
-    CrossPeerClient, ResourceKindType, crosspeer_argument_spec,
+    CrossPeerClient, converge_resource, crosspeer_argument_spec, resource_options,
 )
-from ansible_collections.backupdr.cloud.plugins.module_utils.engine import ResourceEngine, run_module
+from ansible_collections.backupdr.cloud.plugins.module_utils.engine import run_module
 
 
 def argument_spec():
-    return crosspeer_argument_spec(
-        with_metadata=True,
-        state=dict(type='str', choices=['present', 'absent'], default='present'),
-        type=dict(type='str', choices=['ip', 'vlan'], required=True),
-        resource=dict(type='str'),
-        name=dict(type='str'),
-    )
-
-
-def run(module):
-    client = CrossPeerClient(module.params)
-    engine = ResourceEngine(module, ResourceKindType(client, module.params))
-    # Validates every option (the resource's format too) before any request,
-    # also for state=absent.
-    wanted = engine.desired()
-    if module.params['state'] == 'absent':
-        engine.run('absent')
-    changed, flat, diff = engine.present(wanted=wanted)
-    engine.exit(changed, flat, diff)
+    return crosspeer_argument_spec(with_metadata=True, **resource_options())
 
 
 def main():
-    run_module(argument_spec(), run, required_one_of=[('resource', 'name')])
+    run_module(argument_spec(), lambda module: converge_resource(module, CrossPeerClient(module.params)),
+               required_one_of=[('resource', 'name')])
 
 
 if __name__ == '__main__':

@@ -181,7 +181,23 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: A web server booting from its drive, with a CD-ROM and two NICs, started
+# The connection (api_user, api_key and, for another region, api_url) comes from module_defaults, as in the
+# last example, or from the CROSSPEER_API_USER, CROSSPEER_API_KEY and CROSSPEER_API_URL environment variables.
+
+- name: Its boot drive, from the Ubuntu 10.04 system image
+  backupdr.cloud.crosspeer_drive:
+    name: web1-boot
+    size: 4G
+    image:
+      source: aee5589a-88c3-43ef-bb0a-9cab6e64192d
+
+- name: A private VLAN for its second NIC
+  backupdr.cloud.crosspeer_resource:
+    type: vlan
+    name: web-backend
+  register: backend
+
+- name: A web server booting from its drive, with the Ubuntu install CD and two NICs, started
   backupdr.cloud.crosspeer_server:
     name: web1
     cpu: 2000
@@ -197,9 +213,9 @@ EXAMPLES = r"""
     nics:
       - dhcp: auto
       - model: virtio
-        vlan: 8b2e7c1d-4f3a-4e6b-9c2d-1a0f5e7d3b92
+        vlan: "{{ backend.resource.resource }}"
     vnc: auto
-    vnc_password: "{{ vault_vnc_password }}"
+    vnc_password: "{{ vnc_password }}"
     tags: [web, prod]
     state: started
 
@@ -244,7 +260,7 @@ server:
     uuid:
       description: UUID of the server.
       type: str
-      sample: 0b7e4d2a-3c6f-4a8e-8d1b-9e5f2c7a6d30
+      sample: 4d45ef9a-d7e2-4d93-bb12-1196bd38a98d
     name:
       description: Name of the server.
       type: str
@@ -273,7 +289,7 @@ server:
       description: Attached drives, sorted by device.
       type: list
       elements: dict
-      sample: [{device: ide:0:0, drive: 6a5c1f0e-2b7d-4c1e-9b3f-0a2d0e7c9b41, media: disk}]
+      sample: [{device: ide:0:0, drive: 2342473e-82ff-464c-b514-7909a1817ce7, media: disk}]
     boot:
       description: Boot devices in order.
       type: list
@@ -308,6 +324,7 @@ server:
     user:
       description: Owner of the server.
       type: str
+      sample: 5f1c2b7e-8d4a-4c1e-9b3f-6a2d0e7c9b41
     started:
       description: Start time in seconds since the epoch (running servers only).
       type: int
@@ -349,360 +366,16 @@ partial:
       elements: str
 """
 
-import copy
-
-from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer import (
-    CrossPeerClient, crosspeer_argument_spec,
-)
-from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer_server import LIVE_OPTIONS, ServerType
-from ansible_collections.backupdr.cloud.plugins.module_utils.engine import (
-    HANDLED_ERRORS, PartialFailure, ResourceEngine, ValidationError, run_module,
-)
-from ansible_collections.backupdr.cloud.plugins.module_utils.jobs import (
-    FAILED, RUNNING as JOB_RUNNING, SUCCESS, Job, JobFailed, JobRunner,
-)
+from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer import crosspeer_argument_spec
+from ansible_collections.backupdr.cloud.plugins.module_utils.crosspeer_server import ServerRunner, server_options
+from ansible_collections.backupdr.cloud.plugins.module_utils.engine import run_module
 from ansible_collections.backupdr.cloud.plugins.module_utils.waiting import WAIT_ARGUMENT_SPEC
-
-#: Statuses in which a server holds its configuration (only live changes) and can be stopped.
-RUNNING = ('active', 'paused')
-#: The status each power action leads to (reset: the server stays active, nothing to look for).
-TARGET_STATUS = {'shutdown': 'stopped', 'stop': 'stopped', 'start': 'active'}
-
-
-class ServerActionJob(Job):
-    """A power action (start, stop, shutdown, reset) followed through the server's status."""
-
-    check_hint = 'the server status'
-
-    def __init__(self, rtype, uuid, action, target, before=None):
-        self.rtype = rtype
-        self.uuid = uuid
-        self.action = action
-        self.target = target
-        self.before = before
-        self.what = '%s of server %s' % (action, uuid)
-        # A reset leaves no trace to look for: a lost answer to it stays "unknown".
-        self.can_verify = target is not None
-
-    def start(self):
-        self.rtype.client.post('servers/%s/%s' % (self.uuid, self.action))
-        return dict(id=self.uuid)
-
-    def find_started(self):
-        flat = self.rtype.get(self.uuid)
-        if flat is None:
-            return dict(id=self.uuid) if self.target == 'stopped' else None
-        if self.target and flat.get('status') == self.target and flat.get('status') != self.before:
-            return dict(id=self.uuid)
-        return None
-
-    def poll(self, handle):
-        return self.rtype.get(self.uuid)
-
-    def classify(self, handle, flat):
-        if flat is None:
-            return FAILED, 'gone (the API destroys a server that is not persistent when it stops)'
-        if self.target is None or flat.get('status') == self.target:
-            return SUCCESS, flat.get('status')
-        return JOB_RUNNING, flat.get('status')
 
 
 def argument_spec():
-    spec = crosspeer_argument_spec(
-        with_metadata=True,
-        state=dict(type='str', choices=['present', 'started', 'stopped', 'restarted', 'absent'], default='present'),
-        uuid=dict(type='str'),
-        name=dict(type='str'),
-        cpu=dict(type='int'),
-        smp=dict(type='str'),
-        mem=dict(type='int'),
-        persistent=dict(type='bool'),
-        drives=dict(type='list', elements='dict', options=dict(
-            device=dict(type='str', required=True),
-            drive=dict(type='str', required=True),
-            media=dict(type='str', choices=['disk', 'cdrom'], default='disk'),
-        )),
-        boot=dict(type='list', elements='str'),
-        nics=dict(type='list', elements='dict', options=dict(
-            model=dict(type='str', choices=['e1000', 'rtl8139', 'virtio'], default='e1000'),
-            dhcp=dict(type='str'),
-            vlan=dict(type='str'),
-            mac=dict(type='str'),
-        )),
-        vnc=dict(type='str'),
-        vnc_password=dict(type='str', no_log=True),
-        vnc_tls=dict(type='bool'),
-        avoid_drives=dict(type='list', elements='str'),
-        avoid_servers=dict(type='list', elements='str'),
-        stop_method=dict(type='str', choices=['shutdown', 'stop'], default='shutdown'),
-        allow_restart=dict(type='bool', default=False),
-    )
+    spec = crosspeer_argument_spec(with_metadata=True, **server_options())
     spec.update(WAIT_ARGUMENT_SPEC)
     return spec
-
-
-class ServerRunner:
-    """Plan the requests that converge one server, then send them in order.
-
-    Configuration changes are split into the ones a running server accepts
-    (``LIVE_OPTIONS``) and the others; a plan is a list of steps
-    (``('set', changes)``, ``('stop',)``, ``('start',)``, ``('reset',)``)
-    checked in full before the first write.
-    """
-
-    def __init__(self, module):
-        self.module = module
-        self.params = module.params
-        self.rtype = ServerType(CrossPeerClient(module.params), module.params)
-        self.engine = ResourceEngine(module, self.rtype)
-        self.actions = []
-        self.applied = []
-        self.flat = None
-        self.runner = JobRunner(module, self.rtype.client, wait=True, wait_timeout=self.params['wait_timeout'])
-
-    # -- entry point ------------------------------------------------------------------
-    def run(self):
-        state = self.params['state']
-        wanted = self.engine.desired()
-        current = self.engine.find()
-        if state == 'absent':
-            if current is None:
-                return self.exit(False, None, None)
-            changed, dummy, diff = self.engine.absent(current)
-            if changed:
-                self.actions.append('destroy')
-            return self.exit(changed, None, diff)
-        if current is None:
-            return self.create(wanted)
-        return self.converge(current, wanted)
-
-    def exit(self, changed, flat, diff):
-        self.engine.exit(changed, flat, diff, actions=self.actions)
-
-    # -- creation -------------------------------------------------------------------------
-    def create(self, wanted):
-        state = self.params['state']
-        if 'boot' in wanted and 'drives' not in wanted:
-            self.rtype.check_boot(wanted['boot'], [])
-        starts = state in ('started', 'restarted')
-        changed, flat, diff = self.engine.present(None, wanted)
-        self.actions.append('create and start' if starts else 'create')
-        diff['after']['status'] = 'active' if starts else 'stopped'
-        if 'persistent' not in diff['after']:
-            diff['after']['persistent'] = True
-        if self.module.check_mode:
-            flat = dict(flat, status=diff['after']['status'])
-            return self.exit(changed, flat, diff)
-        if starts and self.params['wait']:
-            try:
-                flat = self.wait_status(flat[self.rtype.id_key], 'active', 'start', flat)
-            except HANDLED_ERRORS as exc:
-                raise self.partial(flat, 'waiting for the new server to become active', exc, dict(
-                    (o, (None, v)) for o, v in wanted.items()), created=True)
-        return self.exit(changed, flat, diff)
-
-    # -- existing server ----------------------------------------------------------------------
-    def converge(self, current, wanted):
-        rt = self.rtype
-        wanted = rt.resolve(wanted)
-        # avoid_drives/avoid_servers (create-only) are unreadable, so never among the changes.
-        changes = self.engine.changes(current, wanted)
-        if 'boot' in changes or 'drives' in changes:
-            boot = wanted.get('boot', rt.field('boot').from_api(current))
-            drives = wanted.get('drives', rt.field('drives').from_api(current))
-            rt.check_boot(boot, drives, given='boot' in wanted)
-        steps = self.plan(current, wanted, changes)
-        if not steps:
-            return self.exit(False, current, None)
-        before, after = self.engine.masked(changes)
-        final = self.final_status(current, steps)
-        if final != current.get('status'):
-            before['status'], after['status'] = current.get('status'), final
-        diff = dict(before=before, after=after)
-        if self.module.check_mode:
-            preview = copy.deepcopy(current)
-            preview.update(self.engine.update_payload(current, changes))
-            preview['status'] = final
-            self.actions = [label for label, dummy in self.labelled(current, steps)]
-            return self.exit(True, preview, diff)
-        self.execute(current, changes, steps)
-        return self.exit(True, self.flat, diff)
-
-    def plan(self, current, wanted, changes):
-        state = self.params['state']
-        name = '%s (%s)' % (current.get('name'), current.get('server'))
-        status = current.get('status')
-        live = dict((o, c) for o, c in changes.items() if o in LIVE_OPTIONS)
-        offline = dict((o, c) for o, c in changes.items() if o not in LIVE_OPTIONS)
-        graceful = self.params['stop_method'] == 'shutdown'
-        if status not in RUNNING:
-            # stopped, dumped or dead: every key may change, start works.
-            steps = [('set', changes)] if changes else []
-            if state in ('started', 'restarted'):
-                steps.append(('start',))
-            return steps
-        if status == 'paused' and state == 'started':
-            raise ValidationError('state', 'server %s is paused and the API has no call to resume it; use '
-                                           'state=restarted with stop_method=stop to power-cycle it' % name)
-        steps = [('set', live)] if live else []
-        if state == 'stopped':
-            steps.append(('stop',))
-            if offline:
-                steps.append(('set', offline))
-        elif state == 'restarted' and (offline or graceful or status != 'active'):
-            # reset only works on an active server; a paused one is power-cycled.
-            steps += [('stop',), ('set', offline), ('start',)] if offline else [('stop',), ('start',)]
-        elif state == 'restarted':
-            steps.append(('reset',))
-        elif offline:
-            if not self.params['allow_restart']:
-                raise ValidationError(None, '%s cannot be changed while server %s is %s: a running server accepts '
-                                            'changes of %s only. Set allow_restart=true to let the module stop it '
-                                            '(stop_method=%s), apply the changes and start it again, or use '
-                                            'state=stopped' % (', '.join(sorted(offline)), name, status,
-                                                               ', '.join(LIVE_OPTIONS), self.params['stop_method']))
-            steps += [('stop',), ('set', offline), ('start',)]
-        if ('stop',) in steps:
-            self.check_stoppable(current, wanted, state, offline, name)
-        return steps
-
-    def check_stoppable(self, current, wanted, state, offline, name):
-        """Refuse, before any write, a stop the API would turn into a destroy or reject."""
-        persistent = wanted.get('persistent', self.rtype.field('persistent').from_api(current))
-        if not persistent:
-            raise ValidationError('persistent', 'server %s is not persistent, and the API destroys a server that '
-                                                'is not persistent when it stops or shuts down, so %s is refused. '
-                                                'Set persistent=true first (a running server accepts that change)%s'
-                                  % (name, self.why_stop(state, offline),
-                                     ', or use stop_method=stop to reset it instead'
-                                     if state == 'restarted' and not offline else ''))
-        if current.get('status') == 'paused' and self.params['stop_method'] == 'shutdown':
-            raise ValidationError('stop_method', 'server %s is paused and cannot shut down gracefully (ACPI); '
-                                                 'use stop_method=stop' % name)
-
-    @staticmethod
-    def why_stop(state, offline):
-        if state == 'stopped':
-            return 'state=stopped'
-        if state == 'restarted' and not offline:
-            return 'a graceful restart (stop_method=shutdown)'
-        return 'stopping it to change %s' % ', '.join(sorted(offline))
-
-    @staticmethod
-    def final_status(current, steps):
-        status = current.get('status')
-        for step in steps:
-            if step[0] == 'stop':
-                status = 'stopped'
-            elif step[0] in ('start', 'reset'):
-                status = 'active'
-        return status
-
-    def labelled(self, current, steps):
-        """``(label, step)`` pairs: the names reported in ``actions``."""
-        running = current.get('status') in RUNNING
-        out = []
-        for step in steps:
-            if step[0] == 'set':
-                label = 'set while running' if running else 'set while stopped'
-            elif step[0] == 'stop':
-                label, running = self.params['stop_method'], False
-            else:
-                label, running = step[0], True
-            out.append((label, step))
-        return out
-
-    # -- execution ----------------------------------------------------------------------------
-    def execute(self, current, changes, steps):
-        rt = self.rtype
-        uuid = current[rt.id_key]
-        wait = self.params['wait']
-        fresh = False
-        completed = 0
-        for index, (label, step) in enumerate(self.labelled(current, steps)):
-            last = index == len(steps) - 1
-            try:
-                if step[0] == 'set':
-                    payload = self.engine.update_payload(current, step[1])
-                    self.actions.append(label)
-                    self.flat = rt.update(current, payload, step[1])
-                    self.engine.verify_update(current, self.flat, dict((o, c[1]) for o, c in step[1].items()))
-                    fresh = self.flat is not None
-                    self.applied += sorted(step[1])
-                else:
-                    self.actions.append(label)
-                    target = TARGET_STATUS.get(label)
-                    # A later step depends on a stop having finished: always wait for it.
-                    self.runner.wait_enabled = bool(target and (wait or (target == 'stopped' and not last)))
-                    result = self.run_action(ServerActionJob(rt, uuid, label, target, current.get('status')))
-                    fresh = result.waited
-                    if fresh:
-                        self.flat = result.observation
-                completed += 1
-            except HANDLED_ERRORS as exc:
-                if not completed:
-                    raise
-                raise self.partial(current, self.doing(step), exc, changes)
-        if not fresh:
-            self.flat = rt.get(uuid) or current
-
-    def doing(self, step):
-        if step[0] == 'set':
-            return 'setting %s' % ', '.join(sorted(step[1]))
-        if step[0] == 'stop':
-            return 'stopping it (%s)' % self.params['stop_method']
-        return {'start': 'starting it', 'reset': 'resetting it'}[step[0]]
-
-    def run_action(self, job):
-        """Start a power action through the job engine; clear messages for the usual reasons it does not end."""
-        try:
-            return self.runner.run(job)
-        except JobFailed as exc:
-            raise self.explain(job.uuid, job.action, job.target, exc)
-
-    def wait_status(self, uuid, status, action, flat=None):
-        """Follow a server (already asked to ``action``) until it reports ``status``."""
-        if flat is not None and flat.get('status') == status:
-            return flat
-        job = ServerActionJob(self.rtype, uuid, action, status)
-        try:
-            dummy, dummy, flat = self.runner.follow(job, dict(id=uuid))
-        except JobFailed as exc:
-            raise self.explain(uuid, action, status, exc)
-        return flat
-
-    def explain(self, uuid, action, status, exc):
-        last = exc.result.observation
-        if exc.result.state == FAILED:
-            return JobFailed('server %s: %s; it no longer exists (the API destroys a server that is not persistent '
-                             'when it stops)' % (uuid, action), exc.result)
-        timeout = self.params['wait_timeout']
-        seen = last.get('status') if last else 'unknown'
-        msg = 'server %s is still %s %ds after the %s request (wait_timeout=%d)' % (
-            uuid, seen, int(exc.result.elapsed or timeout), action, timeout)
-        if action == 'shutdown':
-            msg += ('; the guest seems to ignore the ACPI power-down event. Use stop_method=stop to power it '
-                    'off hard, or raise wait_timeout')
-        return JobFailed(msg, exc.result)
-
-    def partial(self, current, doing, exc, changes, created=False):
-        """A PartialFailure describing what exists now (re-reads the server, best effort)."""
-        rt = self.rtype
-        uuid = current.get(rt.id_key)
-        try:
-            now = rt.get(uuid) if uuid else None
-            status = now.get('status') if now else 'gone (it no longer exists)'
-        except HANDLED_ERRORS:
-            status = 'unknown (reading it failed)'
-        applied = sorted(changes) if created else list(self.applied)
-        not_applied = [o for o in sorted(changes) if o not in applied]
-        msg = 'server %s (%s): %s failed after %s succeeded: %s. Now: the server %s, its status is %s; ' % (
-            current.get('name'), uuid, doing, ', '.join(self.actions[:-1] if not created else self.actions), exc,
-            'was created' if created else 'exists', status)
-        msg += 'applied: %s; not applied: %s.' % (', '.join(applied) or 'nothing', ', '.join(not_applied) or 'nothing')
-        msg += ' Fix the cause and run the task again to finish.'
-        return PartialFailure(msg, state=dict(server=uuid, name=current.get('name'), status=status, applied=applied,
-                                              not_applied=not_applied, actions=list(self.actions)), cause=exc)
 
 
 def main():

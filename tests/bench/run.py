@@ -75,9 +75,9 @@ def bench_demo_rerun(args, sim):
 
 
 def bench_drives(args, sim, count=100):
-    """(b) wall time to converge N drives: modules vs ansible.builtin.uri."""
+    """(b) wall time to converge N drives: a loop of the module, one fleet task, ansible.builtin.uri."""
     out = {}
-    for label, path in (('modules', 'drives_modules.yml'), ('uri', 'drives_uri.yml')):
+    for label, path in (('modules', 'drives_modules.yml'), ('fleet', 'drives_fleet.yml'), ('uri', 'drives_uri.yml')):
         admin(sim, 'POST', '/_sim/reset', {'service': 'crosspeer'})
         pb = os.path.join(HERE, path)
         out[label + '_create_s'] = playbook(args, sim, pb, '-e', 'bench_count=%d' % count)
@@ -87,6 +87,8 @@ def bench_drives(args, sim, count=100):
         out[label + '_converged_requests'] = summary(sim)['total']
     out['ratio_create'] = out['modules_create_s'] / out['uri_create_s']
     out['ratio_converged'] = out['modules_converged_s'] / out['uri_converged_s']
+    out['fleet_speedup_create'] = out['uri_create_s'] / out['fleet_create_s']
+    out['fleet_ratio_converged'] = out['fleet_converged_s'] / out['uri_converged_s']
     out['count'] = count
     return out
 
@@ -117,6 +119,9 @@ def main():
               '(%(modules_converged_writes)d writes, %(modules_converged_requests)d requests) vs uri '
               '%(uri_converged_s).1fs (%(uri_converged_writes)d writes, %(uri_converged_requests)d requests) '
               '(ratio %(ratio_converged).2f)' % results['drives'])
+        print('(b) %(count)d drives in one crosspeer_drives task: create %(fleet_create_s).1fs (%(fleet_speedup_create).1fx '
+              'faster than the uri playbook); converged re-run %(fleet_converged_s).1fs (%(fleet_converged_writes)d writes, '
+              '%(fleet_converged_requests)d requests; %(fleet_ratio_converged).2f of the uri playbook\'s time)' % results['drives'])
     if 'inventory' in wanted:
         import bench_inventory  # pylint: disable=import-outside-toplevel
         admin(sim, 'POST', '/_sim/reset', {'service': 'crosspeer'})
