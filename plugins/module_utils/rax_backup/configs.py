@@ -29,7 +29,9 @@ __metaclass__ = type
 
 from ansible_collections.backupdr.cloud.plugins.module_utils.engine import Field, ResourceType
 from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import ApiError
-from ansible_collections.backupdr.cloud.plugins.module_utils.rax_backup.agents import check_path
+from ansible_collections.backupdr.cloud.plugins.module_utils.rax_backup.agents import (
+    agent_ref, check_agent_id, check_path, find_agent,
+)
 from ansible_collections.backupdr.cloud.plugins.module_utils.rax_backup.client import as_bool, as_int, iso_date
 from ansible_collections.backupdr.cloud.plugins.module_utils.validate import (
     ValidationError, check_name, check_single_line, pattern,
@@ -372,3 +374,39 @@ class ConfigType(ResourceType):
 
     def view(self, flat):
         return config_view(flat)
+
+
+def find_config(client, params, id_option='config_id', name_option='config_name'):
+    """The configuration the options name: ``config_id``, or ``config_name`` with one of the agent options (never
+    guessed between two of one name).  Returns the API's document; ValidationError when there is none."""
+    ref = agent_ref(params, required=False)
+    if params.get(id_option) is not None:
+        config_id = check_agent_id(params[id_option], id_option)
+        config = client.get_config(config_id)
+        if config is None or as_bool(config.get('IsDeleted')):
+            raise ValidationError(id_option, 'no backup configuration has the id %d in %s' % (config_id, client.where()))
+        if ref is not None:
+            agent = find_agent(client, ref, detail=False)
+            if as_int(agent.get('MachineAgentId')) != as_int(config.get('MachineAgentId')):
+                raise ValidationError(id_option, 'configuration %d belongs to agent %s, not to agent %s' % (
+                    config_id, config.get('MachineAgentId'), agent.get('MachineAgentId')))
+        return config
+    name = params.get(name_option)
+    if not name:
+        raise ValidationError(id_option, 'give %s, or %s with the agent (agent_id, agent_name or host_server_id)' % (
+            id_option, name_option))
+    if ref is None:
+        raise ValidationError('agent_id', '%s needs the agent it belongs to: give agent_id, agent_name or '
+                                          'host_server_id' % name_option)
+    agent = find_agent(client, ref, detail=False)
+    configs = [c for c in client.agent_configs(agent['MachineAgentId']) if not as_bool(c.get('IsDeleted'))]
+    found = [c for c in configs if c.get('BackupConfigurationName') == name]
+    if not found:
+        raise ValidationError(name_option, 'agent %s has no backup configuration named %r (it has %s)' % (
+            agent.get('MachineAgentId'), name,
+            ', '.join(sorted(repr(c.get('BackupConfigurationName')) for c in configs)) or 'none'))
+    if len(found) > 1:
+        raise ValidationError(name_option, '%d configurations of agent %s are named %r (ids %s); give %s' % (
+            len(found), agent.get('MachineAgentId'), name,
+            ', '.join(sorted(str(c.get('BackupConfigurationId')) for c in found)), id_option))
+    return found[0]

@@ -221,6 +221,8 @@ class BackupJob(Job):
         self.what = 'backup of configuration %r (%s) on agent %s' % (config.get('name'), self.config_id, agent_id)
         self.check_hint = 'the activity of agent %s (backupdr.cloud.rax_backup_activity_info)' % agent_id
         self.before = None
+        self._existing = False  # not looked yet
+        self.raced = False
 
     def _rows(self):
         return backup_rows(self.client.agent_activity(self.agent_id), self.config_id)
@@ -232,12 +234,16 @@ class BackupJob(Job):
         return None
 
     def existing(self):
-        rows = self._rows()
-        self.before = set(row[0] for row in rows)
-        for backup_id, state, dummy in rows:
-            if state_key(state) in BACKUP_RUNNING:
-                return dict(id=backup_id)
-        return None
+        """The running backup of the configuration (looked up once per run), or None."""
+        if self._existing is False:
+            rows = self._rows()
+            self.before = set(row[0] for row in rows)
+            self._existing = None
+            for backup_id, state, dummy in rows:
+                if state_key(state) in BACKUP_RUNNING:
+                    self._existing = dict(id=backup_id)
+                    break
+        return self._existing
 
     def start(self):
         return dict(id=self.client.start_backup(self.config_id))
@@ -247,7 +253,8 @@ class BackupJob(Job):
             # Refused: a backup of the configuration may have been started meanwhile (a second start is refused).
             running = self.running()
             if running is not None:
-                return dict(id=running, attached=True)
+                self.raced = True
+                return dict(id=running)
         return None
 
     def find_started(self):
