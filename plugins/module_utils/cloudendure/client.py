@@ -424,8 +424,8 @@ class CloudEndureSession(CachedCredential):
                            'or an earlier run); not tried again for %ds, because three failed logins within a '
                            'minute lock the account. Check the username and password' % (
                                describe(E_BAD_CREDENTIALS), self.username, ago, left))
-            raise ApiError(message, status=entry.get('status'), code=entry.get('code'), service=SERVICE,
-                           method='POST', path='login')
+            # No request was sent this time: no HTTP status.
+            raise ApiError(message, code=entry.get('code'), service=SERVICE, method='POST', path='login')
 
     def remember_refusal(self, err, seconds=None, lockout=False):
         if self.refusals is None:
