@@ -45,6 +45,14 @@ options:
       - If not set, the value of the E(BACKUPDR_API_RETRY_MAX_DELAY) environment variable is used.
     type: float
     default: 30
+  api_settle_time:
+    description:
+      - After a write whose answer was lost (a timeout, a reset, a 5xx answer), how many seconds to keep looking
+        for its effect before saying that it was not applied. An effect found in that time is adopted; a write is
+        never sent twice.
+      - By default twice O(api_timeout), and at least 10 seconds.
+      - If not set, the value of the E(BACKUPDR_API_SETTLE_TIME) environment variable is used.
+    type: float
 notes:
   - Proxies are taken from the E(HTTPS_PROXY), E(HTTP_PROXY) and E(NO_PROXY) environment variables.
 requirements:

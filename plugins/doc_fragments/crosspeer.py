@@ -27,15 +27,15 @@ options:
   api_user:
     description:
       - Your user UUID (the HTTP Basic user name), from your account profile.
-      - If not set, the value of the E(CROSSPEER_API_USER) environment variable is used.
+      - If not set, the value of the E(CROSSPEER_API_USER) environment variable is used; one of them is required.
     type: str
-    required: true
   api_key:
     description:
       - Your secret API key (the HTTP Basic password), from your account profile.
-      - If not set, the value of the E(CROSSPEER_API_KEY) environment variable is used.
+      - If not set, the value of the E(CROSSPEER_API_KEY) environment variable is used; one of them is required.
+      - When an authentication fails, the message says which of O(api_user) and O(api_key) came from environment
+        variables.
     type: str
-    required: true
 """
 
     # Tags and user:* metadata, which drives, servers and resources all carry.

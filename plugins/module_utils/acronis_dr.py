@@ -70,10 +70,12 @@ def check_status_filter(values, option='status', warn=None):
     """A status filter: near-misses of known statuses are errors, unknown statuses a warning."""
     out, unknown = check_known(values, KNOWN_STATUSES, option, 'server status')
     if unknown and warn is not None:
+        verb = 'is' if len(unknown) == 1 else 'are'
         warn('%s: %s %s not a server status this collection knows (%s); the filter keeps only servers the API '
-             'reports with exactly that status' % (option, ', '.join(unknown), 'is' if len(unknown) == 1 else 'are',
-                                                    ', '.join(KNOWN_STATUSES)))
+             'reports with exactly that status' % (option, ', '.join(unknown), verb, ', '.join(KNOWN_STATUSES)))
     return out
+
+
 LINK = {
     'production': 'DR_CLOUD_SERVER_START_FAILOVER_PROD',
     'test': 'DR_CLOUD_SERVER_START_FAILOVER_TEST',

@@ -505,12 +505,12 @@ class ServerActionJob(Job):
     def poll(self, handle):
         return self.rtype.get(self.uuid)
 
-    def classify(self, handle, flat):
-        if flat is None:
+    def classify(self, handle, observation):
+        if observation is None:
             return FAILED, 'gone (the API destroys a server that is not persistent when it stops)'
-        if self.target is None or flat.get('status') == self.target:
-            return SUCCESS, flat.get('status')
-        return JOB_RUNNING, flat.get('status')
+        if self.target is None or observation.get('status') == self.target:
+            return SUCCESS, observation.get('status')
+        return JOB_RUNNING, observation.get('status')
 
 
 class ServerRunner:

@@ -240,8 +240,8 @@ class SettleJob(Job):
     def poll(self, handle):
         return self.client.reread(self.server)
 
-    def classify(self, handle, server):
-        return (RUNNING if task_running(server) else SUCCESS), server.get('status')
+    def classify(self, handle, observation):
+        return (RUNNING if task_running(observation) else SUCCESS), observation.get('status')
 
 
 class FailoverJob(Job):
@@ -294,16 +294,16 @@ class FailoverJob(Job):
         self.run.latest = server
         return server
 
-    def classify(self, handle, server):
+    def classify(self, handle, observation):
         task = handle.get('id')
-        if task_running(server) or (task and task in busy_issue_tasks(server)):
+        if task_running(observation) or (task and task in busy_issue_tasks(observation)):
             handle['seen'] = True
-            return RUNNING, server.get('status')
-        if not handle.get('seen') and failover_active(server) == self.was_active:
+            return RUNNING, observation.get('status')
+        if not handle.get('seen') and failover_active(observation) == self.was_active:
             # Our task has not shown yet (the service may take a moment to list it).
             return RUNNING, 'pending'
-        reached = failover_active(server) == (self.wanted != 'none')
-        return (SUCCESS if reached else FAILED), server.get('status')
+        reached = failover_active(observation) == (self.wanted != 'none')
+        return (SUCCESS if reached else FAILED), observation.get('status')
 
 
 class Failover:

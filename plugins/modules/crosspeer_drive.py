@@ -94,7 +94,7 @@ options:
             install and live CDs are plain ISOs.
           - V(gunzip) unpacks a gzipped source (refused before imaging when the source is not gzipped),
             V(gzip) packs the source, V(none) copies it as it is (with a warning when the source is gzipped).
-          - A converted image needs O(size): the size of the result is not known beforehand.
+          - A converted image needs O(size), because the size of the result is not known beforehand.
         type: str
         choices: [auto, none, gzip, gunzip]
         default: auto
@@ -329,11 +329,11 @@ class ImagingJob(Job):
     def poll(self, handle):
         return self.rtype.get(self.drive) or {}
 
-    def classify(self, handle, flat):
-        if not flat:
+    def classify(self, handle, observation):
+        if not observation:
             return FAILED, 'the drive no longer exists'
-        if 'imaging' in flat:
-            return RUNNING, 'imaging %s' % flat['imaging']
+        if 'imaging' in observation:
+            return RUNNING, 'imaging %s' % observation['imaging']
         return SUCCESS, 'done'
 
 
