@@ -35,7 +35,7 @@ options:
   api_key:
     description:
       - API key of O(username) (Rackspace Identity's C(RAX-KSKEY:apiKeyCredentials)).
-      - Give O(api_key) or O(password), not both. An API key is preferred: it can be reset without changing the
+      - Give O(api_key) or O(password), not both. An API key is preferred, as it can be reset without changing the
         password, and it cannot be used to log in to the control panel.
       - A key Identity refuses is not tried again for a minute by the other tasks and forks of the play with the same
         credentials, so that a wrong key is not sent over and over.

@@ -17,7 +17,7 @@ description:
   - When a backup of the configuration is already running (the agent's activity shows one), the module follows that one
     instead of starting a second.
   - O(skip_if_newer_than) skips the backup when a successful backup of the configuration is younger than that.
-  - A start whose answer was lost is never sent again: the module looks in the agent's activity for the backup it
+  - A start whose answer was lost is never sent again; the module looks in the agent's activity for the backup it
     started (during the settle window, see O(api_timeout)) and follows it.
   - When the agent is C(Offline), work for it waits until it comes back; with O(wake=true) (the default) the module
     wakes the agents of the region first and waits until the agent is C(Online).

@@ -78,7 +78,7 @@ options:
     choices: [1, 2, 3, 4, 5, 6]
   wake:
     description:
-      - When the agent is C(Offline), wake up the agents (of the whole region: the API has no call for one agent) and
+      - When the agent is C(Offline), wake up the agents (of the whole region; the API has no call for one agent) and
         wait up to O(wait_timeout) seconds until this one is C(Online). The API reference says agents take 10 to 20
         seconds.
     type: bool

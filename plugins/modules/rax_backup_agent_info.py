@@ -14,8 +14,8 @@ version_added: 0.1.0
 description:
   - Lists the Cloud Backup agents of the region's endpoint (C(GET user/agents)), or one agent by id, Cloud Server id
     or machine name.
-  - The agent list always says C(Offline) (the API reference says so), so agents read from the list have
-    C(status: null). With O(detail=true) each agent is read on its own (C(GET agent/{id}), several at a time), which
+  - The agent list always says C(Offline) (the API reference says so), so agents read from the list have a C(status) of
+    V(null). With O(detail=true) each agent is read on its own (C(GET agent/{id}), several at a time), which
     gives its true C(status), C(host_server_id) and C(last_successful_backup).
   - An agent asked for by O(agent_id) or O(host_server_id) is always read on its own.
   - Agents that are idle stop posting heartbeats and show C(Offline) until they are woken up; use

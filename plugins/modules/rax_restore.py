@@ -13,7 +13,7 @@ short_description: Restore files or a whole backup with Rackspace Cloud Backup, 
 version_added: 0.1.0
 description:
   - Restores a backup (O(backup_id), or the newest restorable backup of a configuration) to a path on the agent that
-    made it or on another agent: creates the restore (C(PUT restore)), adds the chosen files and folders
+    made it or on another agent. It creates the restore (C(PUT restore)), adds the chosen files and folders
     (C(PUT restore/files), one request each), starts it (C(POST restore/action-requested)) and, with O(wait=true),
     follows it (C(GET restore/{id})) until it has ended, then reads its report.
   - Without O(include), the whole backup is restored (the API reference does not say what a restore without entries
