@@ -27,18 +27,16 @@ options:
   username:
     description:
       - The CloudEndure username (the e-mail address the account was registered with).
-      - If not set, the value of the E(CLOUDENDURE_USERNAME) environment variable is used.
+      - Required; if not set, the value of the E(CLOUDENDURE_USERNAME) environment variable is used.
     type: str
-    required: true
   password:
     description:
       - The password of O(username).
       - A login the service refuses (C(Bad Credentials)) is never tried again by itself, and the refusal is
         remembered for 65 seconds, so that the other tasks and forks of the play with the same password fail at
         once instead of locking the account (three failed logins within a minute lock it for a minute).
-      - If not set, the value of the E(CLOUDENDURE_PASSWORD) environment variable is used.
+      - Required; if not set, the value of the E(CLOUDENDURE_PASSWORD) environment variable is used.
     type: str
-    required: true
   double_encoding:
     description:
       - Send every parameter value as a string holding JSON (the other reading of the API guide's "the parameter

@@ -33,12 +33,12 @@ extends_documentation_fragment:
 options:
   primary_location:
     description:
-      - The Primary Location (C(originalLocation)): where the machines to protect run. One of the names
+      - The Primary Location (C(originalLocation)), where the machines to protect run. One of the names
         M(backupdr.cloud.cloudendure_location_info) lists.
     type: str
   secondary_location:
     description:
-      - The Secondary Location (C(mirrorLocation)): where replicas are created. One of the names
+      - The Secondary Location (C(mirrorLocation)), where replicas are created. One of the names
         M(backupdr.cloud.cloudendure_location_info) lists, other than O(primary_location).
     type: str
   confirm_location_change:
@@ -63,7 +63,6 @@ options:
             description: The access key ID (C(accessKeyId)).
             type: str
             required: true
-            no_log: false
           secret_access_key:
             description: The secret access key (C(secretAccessKey)).
             type: str
@@ -105,7 +104,7 @@ options:
     description:
       - Change the account's password from O(password) to this one (C(setPassword)). The session stays valid, and
         the cached session is kept for the new password; later tasks must use the new password.
-      - A re-run is idempotent: when O(password) is refused (C(Bad Credentials)) and O(new_password) is accepted,
+      - A re-run is idempotent. When O(password) is refused (C(Bad Credentials)) and O(new_password) is accepted,
         the password was changed already and nothing is done. That costs one failed login, which counts towards
         the lockout (three failed logins within a minute).
       - The service refuses empty, too short and too long passwords (C(Password Is Illegal)).

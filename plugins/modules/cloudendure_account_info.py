@@ -12,11 +12,11 @@ module: cloudendure_account_info
 short_description: Read the settings of a CloudEndure account
 version_added: 0.1.0
 description:
-  - Reads the account settings (C(getUserDetails)): the Primary and Secondary Locations, the cloud credentials and
+  - Reads the account settings (C(getUserDetails)) - the Primary and Secondary Locations, the cloud credentials and
     the features.
   - Cloud secrets (C(secretAccessKey), C(certificateFile), C(privateKeyJson)) are never returned; they are shown as
     C(********). Key and account IDs are returned.
-  - An account whose settings were never set (the API's C(Details Not Set)) is not an error: RV(details_set) is
+  - An account whose settings were never set (the API's C(Details Not Set)) is not an error; RV(details_set) is
     V(false) and RV(account) is V(null).
   - Makes read requests only.
 author:

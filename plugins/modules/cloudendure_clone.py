@@ -22,7 +22,7 @@ description:
     missing a replica are cloned; a second run clones nothing.
   - When the clone would delete existing replicas, O(confirm_destroy=true) is required; check mode and the failure
     without it list exactly which replicas would be deleted and which machines would be cloned.
-  - The machines must be given (O(machines)) or O(all_machines=true) must say "every Replicated machine": the API
+  - The machines must be given (O(machines)) or O(all_machines=true) must say "every Replicated machine"; the API
     itself clones every machine when none is given, and the module never lets that happen by omission.
   - A clone that ends without a replica of every machine is a failure, reported with the log the API showed while
     it ran (the API has no failed status, and its log disappears when the clone ends).
@@ -127,7 +127,7 @@ EXAMPLES = r"""
 RETURN = r"""
 replicas:
   description:
-    - The replicas of the machines (see M(backupdr.cloud.cloudendure_machine_info) for the keys): the ones this run
+    - The replicas of the machines (see M(backupdr.cloud.cloudendure_machine_info) for the keys) - the ones this run
       created, or the ones that were present already.
   returned: always
   type: list

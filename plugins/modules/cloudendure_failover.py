@@ -12,7 +12,7 @@ module: cloudendure_failover
 short_description: Complete a CloudEndure failover, making the Secondary Location the Primary one
 version_added: 0.1.0
 description:
-  - Completes a failover (C(completeFailover)) based on the latest clone (see M(backupdr.cloud.cloudendure_clone)):
+  - Completes a failover (C(completeFailover)) based on the latest clone (see M(backupdr.cloud.cloudendure_clone));
     all replication in the Primary Location stops, the Secondary Location becomes the Primary Location and the other
     way round, and the replicas whose original was replicating start replicating back.
   - B(A failover cannot be undone); failing back is another clone and another failover from the new Primary
@@ -34,7 +34,7 @@ extends_documentation_fragment:
 options:
   primary_location:
     description:
-      - The location that must be the Primary Location after the failover: the current Secondary Location (or the
+      - The location that must be the Primary Location after the failover, that is the current Secondary Location (or the
         current Primary Location, when the failover is done already).
     type: str
     required: true

@@ -32,7 +32,7 @@ options:
     default: primary
   machines:
     description:
-      - Only these machines, by id or by name (C(name) is the instance's C(Name) tag and need not be unique: every
+      - Only these machines, by id or by name (C(name) is the instance's C(Name) tag and need not be unique; every
         machine with that name is returned).
     type: list
     elements: str

@@ -13,11 +13,11 @@ short_description: Set how CloudEndure creates the future replicas of a machine
 version_added: 0.1.0
 description:
   - Sets the future replica configuration of a machine of the Primary Location (C(getFutureReplicaConfiguration) /
-    C(setFutureReplicaConfiguration)): the instance type, subnet, private IP and elastic IP of its replicas, and
+    C(setFutureReplicaConfiguration)) - the instance type, subnet, private IP and elastic IP of its replicas, and
     its volumes' disk type and IOPS. The next clone of the machine uses it.
   - Only the given options are compared; the whole object is written back (the API takes it whole) in one request.
   - Before any write, the module refuses what the API would refuse - a component the API marks
-    C("editable": "false"), C(Copy Origin) for a machine that is not an AWS instance, C(Create New) as the private
+    C(editable=false), C(Copy Origin) for a machine that is not an AWS instance, C(Create New) as the private
     IP of an AWS machine, more than one private IP, a volume not replicated - naming the option.
   - CloudEndure keeps a replica configuration only for machines that are C(Replicating) or C(Replicated).
 author:
@@ -44,7 +44,7 @@ options:
     type: str
   private_ip:
     description:
-      - Private IP of the replicas (C(PrivateIPs)): one IPv4 address, V(Copy Origin) (AWS machines only) or
+      - Private IP of the replicas (C(PrivateIPs)) - one IPv4 address, V(Copy Origin) (AWS machines only) or
         V(Create New) (machines outside AWS only). CloudEndure supports one private IP.
     type: str
   elastic_ip:
@@ -53,7 +53,7 @@ options:
     type: bool
   volumes:
     description:
-      - Disk settings of the replicas' volumes, by the volume's name (as RV(config.volumes) shows them), each a
+      - Disk settings of the replicas' volumes, by the volume's name (as RV(config) shows them), each a
         dictionary with C(ssd) (V(true), V(false) or V(Copy Origin)) and C(iops) (provisioned IOPS, or V(null)).
       - Volumes not given are kept. Every volume is replicated; C(replicate=false) is refused.
     type: dict

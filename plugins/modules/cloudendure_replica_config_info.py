@@ -12,7 +12,7 @@ module: cloudendure_replica_config_info
 short_description: Read how CloudEndure will create the replicas of machines
 version_added: 0.1.0
 description:
-  - Reads the future replica configuration (C(getFutureReplicaConfiguration)) of machines of the Primary Location:
+  - Reads the future replica configuration (C(getFutureReplicaConfiguration)) of machines of the Primary Location -
     instance type, subnet, private IP, elastic IP and volumes of their next replicas, and which of them may change.
   - One request per machine. CloudEndure keeps a configuration only for machines that are C(Replicating) or
     C(Replicated); without O(machines), every such machine is read.

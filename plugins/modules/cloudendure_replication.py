@@ -177,10 +177,10 @@ class ReplicationJob(Job):
         machines = dict((m.get('id'), m) for m in self.client.machines(self.locations.primary))
         return [machines.get(machine_id) for machine_id in self.ids]
 
-    def classify(self, handle, machines):
-        if any(m is None for m in machines):
+    def classify(self, handle, observation):
+        if any(m is None for m in observation):
             return FAILED, 'a machine is no longer in the Primary Location'
-        states = [m.get('replicationState') for m in machines]
+        states = [m.get('replicationState') for m in observation]
         if all(state == self.wanted for state in states):
             return SUCCESS, self.wanted
         return RUNNING, ', '.join(sorted(set(states)))

@@ -165,10 +165,10 @@ class BootJob(Job):
         machines = dict((m.get('id'), m) for m in self.client.machines(self.locations.secondary))
         return [machines.get(i) for i in self.ids]
 
-    def classify(self, handle, replicas):
-        if any(r is None for r in replicas):
+    def classify(self, handle, observation):
+        if any(r is None for r in observation):
             return FAILED, 'a replica is gone'
-        states = set(r.get('cloudState') for r in replicas)
+        states = set(r.get('cloudState') for r in observation)
         if states <= set(RUNNING_CLOUD_STATES):
             return SUCCESS, 'Running'
         return RUNNING, ', '.join(sorted(str(s) for s in states))
