@@ -94,7 +94,7 @@ options:
         encrypted backups cannot be restored without the passphrase. Needs O(confirm_encryption=true).
       - An agent that is already encrypted is left as it is (the API cannot tell whether O(passphrase) is its current
         passphrase).
-      - V(false) only checks: the module fails if the agent is encrypted, as encryption cannot be undone.
+      - V(false) only checks; the module fails if the agent is encrypted, as encryption cannot be undone.
     type: bool
   passphrase:
     description:
@@ -333,8 +333,8 @@ class Agent:
             raise err
         outcome = look_after_lost(look, self.client.http.settle_time)
         if outcome.state == VERIFIED:
-            self.module.warn('the answer to the request to %s was lost (%s); the service shows it done' % (what,
-                                                                                                      err.message))
+            self.module.warn('the answer to the request to %s was lost (%s); the service shows it done'
+                             % (what, err.message))
             return outcome.found
         raise conclude(err, outcome, what, check, self.client.http.settle_time)
 

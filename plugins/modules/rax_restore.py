@@ -437,8 +437,8 @@ class Restore:
         if self.restore_id is not None:
             restore = self.client.get_restore(self.restore_id)
             if restore is None:
-                raise ValidationError('restore_id', 'no restore has the id %d in %s' % (self.restore_id,
-                                                                                       self.client.where()))
+                raise ValidationError('restore_id', 'no restore has the id %d in %s'
+                                      % (self.restore_id, self.client.where()))
             if params['state'] == 'stopped':
                 return self.stop(restore)
             return self.resume(restore)
@@ -565,8 +565,8 @@ class Restore:
         settle = self.client.http.settle_time
         outcome = look_after_lost(look, settle)
         if outcome.state == VERIFIED:
-            self.module.warn('the answer to the request to %s was lost (%s); the service shows it done' % (what,
-                                                                                                      err.message))
+            self.module.warn('the answer to the request to %s was lost (%s); the service shows it done'
+                             % (what, err.message))
             return outcome.found
         raise conclude(err, outcome, what, check, settle)
 
@@ -611,8 +611,8 @@ class Restore:
                                     elapsed=0))
         if self.restore_id is not None:
             if params['destination_path'] and restore.get('DestinationPath') != params['destination_path']:
-                raise ValidationError('destination_path', 'restore %s restores to %r' % (restore['RestoreId'],
-                                                                                        restore.get('DestinationPath')))
+                raise ValidationError('destination_path', 'restore %s restores to %r'
+                                      % (restore['RestoreId'], restore.get('DestinationPath')))
             if as_bool(restore.get('IsEncrypted')) and not self.passphrase:
                 raise ValidationError('passphrase', 'restore %s is of an encrypted backup: its passphrase is required'
                                       % restore['RestoreId'])

@@ -270,8 +270,8 @@ class BackupJob(Job):
                            status=404, code='gone', service='Rackspace Cloud Backup')
         return backup
 
-    def classify(self, handle, backup):
-        state = backup.get('CurrentState')
+    def classify(self, handle, observation):
+        state = observation.get('CurrentState')
         return backup_outcome(state), state
 
 
@@ -304,8 +304,8 @@ class StopBackupJob(Job):
     def poll(self, handle):
         return self.client.get_backup(self.backup_id) or {'CurrentState': 'Stopped'}
 
-    def classify(self, handle, backup):
-        state = backup.get('CurrentState')
+    def classify(self, handle, observation):
+        state = observation.get('CurrentState')
         outcome = backup_outcome(state)
         return (RUNNING if outcome == RUNNING else SUCCESS if outcome != UNKNOWN else UNKNOWN), state
 
@@ -337,9 +337,9 @@ class RestoreJob(Job):
                            service='Rackspace Cloud Backup')
         return restore
 
-    def classify(self, handle, restore):
-        state_id = restore_state_id(restore)
-        return restore_outcome(state_id), RESTORE_STATES.get(state_id, str(restore.get('RestoreStateId')))
+    def classify(self, handle, observation):
+        state_id = restore_state_id(observation)
+        return restore_outcome(state_id), RESTORE_STATES.get(state_id, str(observation.get('RestoreStateId')))
 
 
 class StopRestoreJob(Job):
@@ -371,10 +371,10 @@ class StopRestoreJob(Job):
     def poll(self, handle):
         return self.client.get_restore(self.restore_id) or {'RestoreStateId': 4}
 
-    def classify(self, handle, restore):
-        state_id = restore_state_id(restore)
+    def classify(self, handle, observation):
+        state_id = restore_state_id(observation)
         if state_id in RESTORE_RUNNING:
             return RUNNING, RESTORE_STATES.get(state_id)
         if state_id in RESTORE_OUTCOMES:
             return SUCCESS, RESTORE_STATES.get(state_id)
-        return UNKNOWN, str(restore.get('RestoreStateId'))
+        return UNKNOWN, str(observation.get('RestoreStateId'))
