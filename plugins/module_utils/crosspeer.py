@@ -54,7 +54,7 @@ RESERVED_PREFIX = 'user:backupdr-'
 IMAGE_MARKER = RESERVED_PREFIX + 'image'
 CONTENT_MARKER = RESERVED_PREFIX + 'sha256'
 
-SIZE_RE = pattern(r'\s*(\d+)\s*([kKmMgGtT]?)\s*')
+SIZE_RE = pattern(r' *(\d+) *([kKmMgGtT]?) *')  # spaces only: no newline, no other whitespace
 USER_KEY_RE = pattern(r'[A-Za-z0-9_.-]+')
 TAG_RE = pattern(r'[^\s]+')
 DEVICE_RE = pattern(r'ide:[01]:[01]|scsi:0:[0-7]|block:[0-7]')
@@ -282,7 +282,7 @@ def busy_detector(response, code):
 def check_credentials(params):
     """The connection options, checked before any request: URL, user UUID, a key HTTP can carry."""
     url = check_url(params.get('api_url') or DEFAULT_API_URL, 'api_url', example=DEFAULT_API_URL)
-    user = check_uuid(str(params.get('api_user') or '').strip(), 'api_user')
+    user = check_uuid(params.get('api_user'), 'api_user')
     key = params.get('api_key') or ''
     if not key:
         raise ValidationError('api_key', 'is required (or set the environment variable CROSSPEER_API_KEY)')

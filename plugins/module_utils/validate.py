@@ -88,8 +88,8 @@ def parse_int(value, option=None, minimum=None, maximum=None):
         number = value
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
-    elif isinstance(value, str) and INT_RE.fullmatch(value.strip()):
-        number = int(value.strip())
+    elif isinstance(value, str) and INT_RE.fullmatch(value.strip(' ')):
+        number = int(value.strip(' '))
     else:
         fail('expected an integer, got %r' % (value,))
     if minimum is not None and number < minimum:
