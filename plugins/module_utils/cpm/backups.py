@@ -182,7 +182,9 @@ class Backups:
         return out
 
     def logs(self, backup_id):
-        return self.client.list('backups/%d/logs/' % as_id(backup_id), feature='backup_logs')
+        """The log lines (the seed documents no paging for them)."""
+        answer = self.client.get('backups/%d/logs/' % as_id(backup_id), feature='backup_logs')
+        return answer if isinstance(answer, list) else (answer or {}).get('results', [])
 
     def script_logs(self, backup_id):
         return self.client.list('backups/%d/script_logs/' % as_id(backup_id), feature='script_logs')

@@ -90,7 +90,9 @@ AUTHENTICATION = Code('authentication', [
     ('A', 'assume_role', 'Assume Role')])
 
 # -- policies (Ch.13) ---------------------------------------------------------------------------------------------
-AUTO_REMOVE = Code('auto_remove_resource', [('N', 'no', 'No'), ('Y', 'yes', 'Yes'), ('A', 'yes_and_alert', 'Yes and alert')])
+#: ``no``/``yes`` would be YAML booleans in a playbook: the readable values say what CPM does instead.
+AUTO_REMOVE = Code('auto_remove_resource', [('N', 'keep', 'No'), ('Y', 'remove', 'Yes'),
+                                            ('A', 'remove_and_alert', 'Yes and alert')])
 CONSIDERED_SUCCESSFUL = Code('considered_successful', [
     ('B', 'no_issues', 'Finished with no Issues'),
     ('A', 'snapshots_succeeded', 'Snapshots Succeeded. Even if scripts or VSS failed')])

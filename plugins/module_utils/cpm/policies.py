@@ -220,8 +220,13 @@ def options_settings(client, policy_id):
                     feature='policy_options', perm=None, writable=OPTIONS_WRITABLE)
 
 
-def dr_settings(client, policy_id):
-    return Settings(client, 'policies/%d/dr/' % policy_id, dr_fields(), 'policy DR settings', feature='policy_dr',
+def dr_settings(client, policy_id, refs=None):
+    fields = dr_fields()
+    if refs is not None:
+        for field in fields:
+            if field.option in ('dr_regions', 'cross_account_dr.dr_account_regions'):
+                field.display = refs.region_names
+    return Settings(client, 'policies/%d/dr/' % policy_id, fields, 'policy DR settings', feature='policy_dr',
                     perm=None)
 
 

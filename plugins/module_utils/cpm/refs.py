@@ -45,7 +45,8 @@ class Refs:
         self.module = module
 
     def _missing(self, option, kind, name, message=None):
-        return missing_reference(self.module, option, kind, name, placeholder=ASSUMED, message=message)
+        return missing_reference(self.module, option, kind, name, placeholder=ASSUMED,
+                                 message=message or 'no %s is named %r' % (kind, name))
 
     # -- users ---------------------------------------------------------------------------------------------------
     def users(self):

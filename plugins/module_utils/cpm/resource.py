@@ -424,8 +424,8 @@ class Settings:
         pending = dict(overlay_changes or {})
         if not changes and not pending:
             return False, current, current, None
-        before = self.readable(dict((o, b) for o, (b, a) in changes.items()))
-        after = self.readable(dict((o, a) for o, (b, a) in changes.items()))
+        before = unflatten(self.readable(dict((o, b) for o, (b, a) in changes.items())))
+        after = unflatten(self.readable(dict((o, a) for o, (b, a) in changes.items())))
         for key, (old, new) in pending.items():
             before[key], after[key] = old, new
         diff = dict(before=before, after=after)
