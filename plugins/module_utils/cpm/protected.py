@@ -96,7 +96,7 @@ def health(latest, success, max_age_hours, now=None):
     """``ok`` (a successful backup within ``max_age_hours``), ``failed`` (else, the latest ended failed or partial),
     ``running`` (else, one runs), ``stale`` (else, an older successful one exists) or ``never``."""
     now = time.time() if now is None else now
-    when = record_time(success, 'end_time') or record_time(success, 'start_time') if success else None
+    when = record_time(success, 'start_time') if success else None
     if when is not None and (max_age_hours is None or now - when <= max_age_hours * 3600.0):
         return 'ok'
     if latest is not None and latest.get('status') in BACKUP_FAILED + BACKUP_PARTIAL:
@@ -109,7 +109,8 @@ def health(latest, success, max_age_hours, now=None):
 
 
 def age_hours(record, now=None):
-    when = record_time(record, 'end_time') or record_time(record, 'start_time') if record else None
+    """Hours since a backup started (its point in time), or None."""
+    when = record_time(record, 'start_time') if record else None
     if when is None:
         return None
     return round(((time.time() if now is None else now) - when) / 3600.0, 2)
@@ -146,6 +147,7 @@ def protected_resources(client, policies=None, accounts=None, kinds=None, backup
     order = []
     for policy, targets, latest, success in _map(per_policy, list(policies), workers):
         account = accounts.get(as_id(policy.get('account'))) or {}
+        pid = as_id(policy['id'])
         for kind, item in targets:
             aws_id, name = resource_identity(kind, item)
             region = item.get('aws_region')
@@ -155,7 +157,7 @@ def protected_resources(client, policies=None, accounts=None, kinds=None, backup
                 res = dict(kind=kind.name, aws_id=aws_id, name=name, region=region,
                            account_id=as_id(policy.get('account')), account=account.get('name'),
                            account_number=account.get('account_number'), policies=[], policy_ids=[], schedules=[],
-                           schedule_ids=[], tagged=False, targets=[], _latest=[], _success=[])
+                           tagged=False, target_ids=[], _latest=[], _success=[])
                 for detail in DETAIL_KEYS:
                     if item.get(detail) is not None:
                         res[detail] = item[detail]
@@ -166,16 +168,14 @@ def protected_resources(client, policies=None, accounts=None, kinds=None, backup
                 resources[key] = res
                 order.append(key)
             res['tagged'] = res['tagged'] or bool(item.get('tagged'))
-            if policy.get('name') not in res['policies']:
+            if pid not in res['policy_ids']:
                 res['policies'].append(policy.get('name'))
-                res['policy_ids'].append(as_id(policy['id']))
+                res['policy_ids'].append(pid)
+                res['target_ids'].append(as_id(item.get('id')))
             for sid in policy.get('schedules') or ():
-                sid = as_id(sid)
-                if sid not in res['schedule_ids']:
-                    res['schedule_ids'].append(sid)
-                    res['schedules'].append(schedules.get(sid, str(sid)))
-            res['targets'].append(dict(policy=policy.get('name'), policy_id=as_id(policy['id']),
-                                       target_id=item.get('id'), tagged=bool(item.get('tagged'))))
+                name_of = schedules.get(as_id(sid), str(sid))
+                if name_of not in res['schedules']:
+                    res['schedules'].append(name_of)
             if latest:
                 res['_latest'].append(latest)
             if success:
@@ -186,12 +186,30 @@ def protected_resources(client, policies=None, accounts=None, kinds=None, backup
         latest = _newest(res.pop('_latest'))
         success = _newest(res.pop('_success'))
         if backups:
-            res['last_backup'] = backup_summary(latest)
-            res['last_successful_backup'] = backup_summary(success)
+            res.update(backup_fields(latest, success))
             res['backup_age_hours'] = age_hours(success, now)
             res['backup_health'] = health(latest, success, max_age_hours, now)
         out.append(res)
     return out
+
+
+def backup_fields(latest, success):
+    """The last backups of a resource as flat keys (host variables are cheaper flat)."""
+    return dict(last_backup_id=(latest or {}).get('id'), last_backup_policy_id=(latest or {}).get('policy'),
+                last_backup_status=BACKUP_STATUS.readable((latest or {}).get('status')),
+                last_backup_status_code=(latest or {}).get('status'),
+                last_backup_time=(latest or {}).get('start_time'),
+                last_successful_backup_id=(success or {}).get('id'),
+                last_successful_backup_time=(success or {}).get('start_time'))
+
+
+def flat_health(view, max_age_hours, now=None):
+    """``(backup_health, backup_age_hours)`` from a resource's flat backup fields (a cached entry, at any time)."""
+    latest = {'status': view.get('last_backup_status_code'), 'start_time': view.get('last_backup_time')} \
+        if view.get('last_backup_id') is not None else None
+    success = {'start_time': view.get('last_successful_backup_time')} \
+        if view.get('last_successful_backup_id') is not None else None
+    return health(latest, success, max_age_hours, now), age_hours(success, now)
 
 
 def _newest(records):
