@@ -131,12 +131,10 @@ units-2.21: venv collection
 units-2.17: venv collection
 	@scripts/units.sh "$(COLL_DIR)" "$(PATH_217)" $(ANSIBLE_TEST_ARGS)
 
+# Sharded (SHARDS, default 2): each shard has its own collection copy and simulator (scripts/integration.sh).
 integration: venv collection
-	@scripts/with-sim.sh "$(PY)" \
-	    --config tests/integration/integration_config.yml \
-	    --config "$(COLL_DIR)/tests/integration/integration_config.yml" \
-	    -- env VENV="$(VENV)" VENV_217="$(VENV_217)" TOOLS_BIN="$(TOOLS_BIN)" COLL_DIR="$(COLL_DIR)" \
-	           TEST_PYTHON="$(TEST_PYTHON)" LOG_DIR="$(LOG_DIR)" scripts/integration.sh
+	@env VENV="$(VENV)" VENV_217="$(VENV_217)" TOOLS_BIN="$(TOOLS_BIN)" COLL_DIR="$(COLL_DIR)" \
+	    TEST_PYTHON="$(TEST_PYTHON)" LOG_DIR="$(LOG_DIR)" scripts/integration.sh
 
 # ---------------------------------------------------------------------- linters
 

@@ -672,7 +672,13 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(rule['delay'])
             else:
                 response = service.fault_response(rule, request)
-        self._send(response)
+        try:
+            self._send(response)
+        except OSError:
+            # The client gave up (a timeout) while the request was processed: it is logged all the same,
+            # with fault "client-gone" when no fault was injected, since its effect is there.
+            self.close_connection = True
+            return response.status, kind or 'client-gone'
         return response.status, kind
 
     def _dispatch_admin(self, simulator, subpath, query, body):
