@@ -461,7 +461,9 @@ class CloudEndureSession(CachedCredential):
             err = ApiError('%s. Not tried again: three failed logins within a minute lock the account, so the '
                            'other tasks and forks of this play with the same credentials get this answer without '
                            'logging in for %ds%s' % (describe(E_BAD_CREDENTIALS), int(self.refusal_ttl),
-                                                     self.client.credential_sources()),
+                                                     # the engine names them itself after a 401/403
+                                                     '' if response.status_code in (401, 403)
+                                                     else self.client.credential_sources()),
                            status=response.status_code, code=E_BAD_CREDENTIALS, method='POST', path='login',
                            service=SERVICE)
             self.remember_refusal(err)
