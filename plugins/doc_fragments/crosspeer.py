@@ -38,6 +38,28 @@ options:
     type: str
 """
 
+    # The same authentication options for the inventory plugin (no action group: module_defaults do not apply
+    # to inventory sources).
+    INVENTORY_AUTH = r"""
+options:
+  api_url:
+    description:
+      - Base URL of the CrossPeer API, ending in C(/api/).
+    type: str
+    default: https://us-east.crosspeer.com/api/
+  api_user:
+    description:
+      - Your user UUID (the HTTP Basic user name), from your account profile.
+    type: str
+    required: true
+  api_key:
+    description:
+      - Your secret API key (the HTTP Basic password), from your account profile.
+      - Never written to the inventory cache.
+    type: str
+    required: true
+"""
+
     # Tags and user:* metadata, which drives, servers and resources all carry.
     METADATA = r"""
 options:

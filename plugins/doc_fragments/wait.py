@@ -14,8 +14,8 @@ options:
   wait:
     description:
       - Wait until the operation has finished.
-      - When V(false), the module returns as soon as the service has accepted the request,
-        with what it knows so far (for example the progress of an imaging job).
+      - When V(false), the module returns as soon as the service has accepted the request, with what it knows
+        so far; its return values say what that is (such as the operation it started, or its progress).
     type: bool
     default: true
   wait_timeout:

@@ -33,7 +33,7 @@ description:
 author:
   - backupdr.cloud contributors (@backupdr)
 extends_documentation_fragment:
-  - backupdr.cloud.acronis_dr
+  - backupdr.cloud.acronis_dr.inventory_auth
   - backupdr.cloud.api
   - backupdr.cloud.inventory
   - ansible.builtin.constructed
@@ -142,8 +142,8 @@ EXAMPLES = r"""
 #
 #   plugin: backupdr.cloud.acronis_dr
 #
-# recovery.acronis_dr.yml: recovery servers only, a vaulted secret, extra groups
-# and a one hour cache
+# recovery.acronis_dr.yml: recovery servers only, the secret from the environment
+# (never in the file), extra groups and a one hour cache
 plugin: backupdr.cloud.acronis_dr
 datacenter_url: https://eu2-cloud.acronis.com
 client_id: 3f6d2c1a-7b4e-4f0a-9c2d-1e5b8a7f6c01

@@ -21,7 +21,7 @@ description:
 author:
   - backupdr.cloud contributors (@backupdr)
 extends_documentation_fragment:
-  - backupdr.cloud.crosspeer
+  - backupdr.cloud.crosspeer.inventory_auth
   - backupdr.cloud.api
   - backupdr.cloud.inventory
   - ansible.builtin.constructed

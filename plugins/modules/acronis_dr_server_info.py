@@ -54,6 +54,10 @@ seealso:
 """
 
 EXAMPLES = r"""
+# The connection (datacenter_url, client_id, client_secret) is given as options in the first example; the others
+# take it from module_defaults (group/backupdr.cloud.acronis_dr) or from the ACRONIS_DATACENTER_URL,
+# ACRONIS_CLIENT_ID and ACRONIS_CLIENT_SECRET environment variables.
+
 - name: Every recovery server
   backupdr.cloud.acronis_dr_server_info:
     datacenter_url: https://eu2-cloud.acronis.com
@@ -87,7 +91,7 @@ servers:
   type: list
   elements: dict
   sample:
-    - uuid: 565cf826-5332-4fd8-9109-2b81630e486d
+    - uuid: 1f100401-357b-4d04-a0c0-d1206c947473
       name: web-01
       type: RECOVERY
       status: STAND_BY
@@ -95,7 +99,7 @@ servers:
       public_ip: 8.9.10.21
       site_uuid: 40ca099f-c116-4f6c-9730-42a0bff138a2
       vm: {cpu: 1, os: some OS, ram_mb: 2048, status: STOPPED}
-      recovery: {resource_id: ECCA39E5-5018-4DF4-8429-F8C6FB91F2BC}
+      recovery: {resource_id: 1931FAAF-692D-451F-98A3-DAF721102BEB}
       _issues: []
       links: [DR_CLOUD_SERVER_PAGE, DR_CLOUD_SERVER_START_FAILOVER_PROD, DR_CLOUD_SERVER_START_FAILOVER_TEST]
 count:

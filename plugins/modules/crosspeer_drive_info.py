@@ -40,6 +40,10 @@ seealso:
 """
 
 EXAMPLES = r"""
+# The connection (api_user, api_key and, for another region, api_url) comes from module_defaults
+# (group/backupdr.cloud.crosspeer) or from the CROSSPEER_API_USER, CROSSPEER_API_KEY and CROSSPEER_API_URL
+# environment variables.
+
 - name: All my drives
   backupdr.cloud.crosspeer_drive_info:
   register: all_drives
@@ -62,7 +66,7 @@ drives:
   type: list
   elements: dict
   sample:
-    - uuid: 6a5c1f0e-2b7d-4c1e-9b3f-0a2d0e7c9b41
+    - uuid: 20c468ab-1e62-48e6-a6d5-f59b00fbe2f0
       name: db-data
       size: 21474836480
       claim_type: exclusive

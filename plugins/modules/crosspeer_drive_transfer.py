@@ -129,6 +129,8 @@ seealso:
 """
 
 EXAMPLES = r"""
+# The connection (api_user, api_key and, for another region, api_url) comes from module_defaults, as here, or from
+# the CROSSPEER_API_USER, CROSSPEER_API_KEY and CROSSPEER_API_URL environment variables.
 - name: Credentials once for every CrossPeer task
   module_defaults:
     group/backupdr.cloud.crosspeer:
@@ -171,12 +173,12 @@ EXAMPLES = r"""
         path: /backup/appliance.raw
         parallel: 8
 
-    - name: Download the first GiB of a drive shared with us
+    - name: Download the first 16 MiB of a drive another user shares (here the Debian 6.0 standard drive)
       backupdr.cloud.crosspeer_drive_transfer:
-        drive: 0b7e4d2a-3c6f-4a8e-8d1b-9e5f2c7a6d30
+        drive: 980cf63c-f21e-4382-997b-6541d5809629
         mode: download
-        path: /backup/shared-head.raw
-        length: 1G
+        path: /backup/debian-head.raw.gz
+        length: 16M
 """
 
 RETURN = r"""
@@ -184,7 +186,7 @@ drive:
   description: UUID of the drive.
   returned: always
   type: str
-  sample: 6a5c1f0e-2b7d-4c1e-9b3f-0a2d0e7c9b41
+  sample: f4e38f88-7328-4a65-a2c2-e33d0223687f
 mode:
   description: V(upload) or V(download).
   returned: always

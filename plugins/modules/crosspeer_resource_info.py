@@ -47,6 +47,10 @@ seealso:
 """
 
 EXAMPLES = r"""
+# The connection (api_user, api_key and, for another region, api_url) comes from module_defaults
+# (group/backupdr.cloud.crosspeer) or from the CROSSPEER_API_USER, CROSSPEER_API_KEY and CROSSPEER_API_URL
+# environment variables.
+
 - name: Every static IP and VLAN
   backupdr.cloud.crosspeer_resource_info:
   register: all_resources
@@ -61,7 +65,13 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ prod_ips.resources | map(attribute='resource') | list }}"
 
-- name: One VLAN by UUID
+- name: The VLANs named backend
+  backupdr.cloud.crosspeer_resource_info:
+    type: vlan
+    name: backend
+  register: backend_vlans
+
+- name: One VLAN by UUID (an empty list when there is none)
   backupdr.cloud.crosspeer_resource_info:
     resource: 3f2a1c4e-8d7b-4e6a-9c5d-1b0e2f3a4c5d
   register: backend_vlan

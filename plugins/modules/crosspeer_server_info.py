@@ -45,6 +45,10 @@ seealso:
 """
 
 EXAMPLES = r"""
+# The connection (api_user, api_key and, for another region, api_url) comes from module_defaults
+# (group/backupdr.cloud.crosspeer) or from the CROSSPEER_API_USER, CROSSPEER_API_KEY and CROSSPEER_API_URL
+# environment variables.
+
 - name: All my servers
   backupdr.cloud.crosspeer_server_info:
   register: all_servers
@@ -73,14 +77,14 @@ servers:
   type: list
   elements: dict
   sample:
-    - uuid: 0b7e4d2a-3c6f-4a8e-8d1b-9e5f2c7a6d30
+    - uuid: 4d45ef9a-d7e2-4d93-bb12-1196bd38a98d
       name: web1
       status: active
       cpu: 2000
       smp: auto
       mem: 1024
       persistent: true
-      drives: [{device: ide:0:0, drive: 6a5c1f0e-2b7d-4c1e-9b3f-0a2d0e7c9b41, media: disk}]
+      drives: [{device: ide:0:0, drive: 2342473e-82ff-464c-b514-7909a1817ce7, media: disk}]
       boot: [ide:0:0]
       nics: [{model: e1000, dhcp: auto, vlan: null, mac: "52:54:00:12:34:56"}]
       vnc: auto
