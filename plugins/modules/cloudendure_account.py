@@ -276,7 +276,7 @@ class Account:
             return
         runner = JobRunner(self.module, self.client, wait=True, wait_timeout=self.params['wait_timeout'])
         status = until_normal(self.module, runner, self.client, self.params['on_not_ready'],
-                              'the account settings can change', status=status)
+                              'the change of the account settings', status=status)
         self.status = status.get('status')
 
     def write(self, plan):

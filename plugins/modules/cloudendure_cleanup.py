@@ -196,7 +196,7 @@ class Cleanup:
             status = self.client.status()
             if status.get('status') != STATUS_NORMAL:
                 until_normal(self.module, self.runner, self.client, self.params['on_not_ready'],
-                             'the cleanup can start', status=status)
+                             'the cleanup', status=status)
                 if self.module.check_mode:
                     break
                 continue
@@ -213,7 +213,7 @@ class Cleanup:
                 continue
             return self.follow(job, handle, how, doomed)
         else:
-            raise ApiError('%s: the account kept starting other processes; the cleanup was not started' % E_NOT_READY,
+            raise ApiError('the account kept starting other processes; the cleanup was not started',
                            code=E_NOT_READY, service='CloudEndure', landed=False)
         return self.exit(True, doomed, [], operation=JobResult(True, None, 'would_start').as_dict())
 

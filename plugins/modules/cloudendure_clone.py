@@ -295,7 +295,7 @@ class Clone:
             status = self.client.status()
             if status.get('status') != STATUS_NORMAL:
                 until_normal(self.module, self.runner, self.client, self.params['on_not_ready'],
-                             'the clone can start', status=status)
+                             'the clone', status=status)
                 if self.module.check_mode:
                     break
                 continue  # plan again: the other process may have changed the replicas
@@ -306,7 +306,7 @@ class Clone:
             except StartRefused:
                 continue
         else:
-            raise ApiError('%s: the account kept starting other processes; the clone was not started' % E_NOT_READY,
+            raise ApiError('the account kept starting other processes; the clone was not started',
                            code=E_NOT_READY, service='CloudEndure', landed=False)
         return self.exit(True, plan, plan.present_replicas(), operation=JobResult(True, None, 'would_start').as_dict())
 

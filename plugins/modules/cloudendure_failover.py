@@ -202,7 +202,7 @@ class Failover:
             self.warn_unprotected(locations, replicas)
             status = self.client.status()
             if status.get('status') != STATUS_NORMAL:
-                until_normal(self.module, runner, self.client, self.params['on_not_ready'], 'the failover can start',
+                until_normal(self.module, runner, self.client, self.params['on_not_ready'], 'the failover',
                              status=status)
                 if self.module.check_mode:
                     break
@@ -220,7 +220,7 @@ class Failover:
                 continue
             return self.follow(runner, job, handle, how, locations, replicas)
         else:
-            raise ApiError('%s: the account kept starting other processes; the failover was not started' % E_NOT_READY,
+            raise ApiError('the account kept starting other processes; the failover was not started',
                            code=E_NOT_READY, service=SERVICE, landed=False)
         return self.exit(True, locations, replicas, operation=JobResult(True, None, 'would_start').as_dict(),
                          after=(target, locations.primary))

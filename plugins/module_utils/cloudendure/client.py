@@ -191,9 +191,9 @@ def cloudendure_argument_spec(**options):
 
 
 def describe(error):
-    """``"<exact string> (<what the seed says it means>)"``."""
-    text = ERROR_TEXT.get(error)
-    return '%s (%s)' % (error, text) if text else str(error)
+    """What the seed says an error string means (the message of an ApiError whose ``code`` is the exact string:
+    ``str(err)`` shows both, ``CloudEndure API error: POST clone: Not Ready: a clone, ... is in progress``)."""
+    return ERROR_TEXT.get(error) or str(error)
 
 
 def decode_once(value):
@@ -415,15 +415,15 @@ class CloudEndureSession(CachedCredential):
             ago = int(max(0.0, now - float(entry.get('at', now))))
             left = int(max(1.0, float(entry['until']) - now))
             if entry.get('code') == E_TOO_MANY:
-                message = ('%s: the account %s is locked after repeated failed logins; seen %ds ago by another task '
-                           'of this play, so no login was tried (every attempt during the lock starts the minute '
-                           'again). Wait one minute without trying (about %ds from now), then run again with the '
-                           'right password' % (E_TOO_MANY, self.username, ago, left))
+                message = ('the account %s is locked after repeated failed logins; seen %ds ago by another task of '
+                           'this play, so no login was tried (every attempt during the lock starts the minute again). '
+                           'Wait one minute without trying (about %ds from now), then run again with the right '
+                           'password' % (self.username, ago, left))
             else:
-                message = ('%s: the service refused these credentials for %s %ds ago (another task of this play, '
-                           'or an earlier run); not tried again for %ds, because three failed logins within a '
-                           'minute lock the account. Check the username and password' % (
-                               describe(E_BAD_CREDENTIALS), self.username, ago, left))
+                message = ('the service refused these credentials for %s %ds ago (another task of this play, or an '
+                           'earlier run); not tried again for %ds, because three failed logins within a minute lock '
+                           'the account. Check the username and password (%s)' % (
+                               self.username, ago, left, describe(E_BAD_CREDENTIALS)))
             # No request was sent this time: no HTTP status.
             raise ApiError(message, code=entry.get('code'), service=SERVICE, method='POST', path='login')
 
@@ -458,7 +458,7 @@ class CloudEndureSession(CachedCredential):
                            path='login', service=SERVICE, details=details)
         error = envelope[0]
         if error == E_BAD_CREDENTIALS:
-            err = ApiError('%s. Not tried again: three failed logins within a minute lock the account, so the '
+            err = ApiError('%s; not tried again: three failed logins within a minute lock the account, so the '
                            'other tasks and forks of this play with the same credentials get this answer without '
                            'logging in for %ds%s' % (describe(E_BAD_CREDENTIALS), int(self.refusal_ttl),
                                                      # the engine names them itself after a 401/403
@@ -470,9 +470,9 @@ class CloudEndureSession(CachedCredential):
             raise err
         if error == E_TOO_MANY:
             wait = parse_retry_after(response.headers.get('Retry-After'))
-            err = ApiError('%s: the account %s is locked after repeated failed logins. Wait one minute without trying '
+            err = ApiError('the account %s is locked after repeated failed logins. Wait one minute without trying '
                            '(every attempt during the lock starts the minute again), then run again with the right '
-                           'password; no other task of this play will try before then' % (E_TOO_MANY, self.username),
+                           'password; no other task of this play will try before then' % self.username,
                            status=response.status_code, code=E_TOO_MANY, method='POST', path='login', service=SERVICE)
             self.remember_refusal(err, seconds=max(LOCKOUT_SECONDS, (wait or 0) + 5), lockout=True)
             raise err

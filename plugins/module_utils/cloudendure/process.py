@@ -47,9 +47,9 @@ class NotReady(ApiError):
 
     def __init__(self, status, doing, path='getStatus'):
         lines = status_log(status)
-        message = ('%s: the account is busy with %s, so %s cannot start now; nothing was changed (on_not_ready=fail: '
+        message = ('the account is busy with %s, so %s cannot start now; nothing was changed (on_not_ready=fail: '
                    'use on_not_ready=wait to wait until the account status is normal again)' % (
-                       E_NOT_READY, process_text(status), doing))
+                       process_text(status), doing))
         if lines:
             message += '; its log so far: %s' % ' | '.join(lines[-5:])
         super(NotReady, self).__init__(message, code=E_NOT_READY, method='POST', path=path, service=SERVICE,
@@ -120,8 +120,8 @@ def until_normal(module, runner, client, on_not_ready, doing, status=None, keepe
     if on_not_ready == 'fail':
         raise NotReady(status, doing)
     if module.check_mode:
-        module.warn('the account is busy with %s; a real run would wait until its status is normal, then %s'
-                    % (process_text(status), doing))
+        module.warn('the account is busy with %s; a real run would wait until its status is normal, then go on with '
+                    '%s' % (process_text(status), doing))
         return status
     dummy, dummy, status = runner.follow(SettleJob(client, status, keeper), {'id': 'busy'})
     return status
