@@ -278,7 +278,7 @@ class Agent:
         params = self.params
         self.ref = agent_ref(params)
         if params['state'] == 'absent':
-            given = [name for name in SETTINGS if params.get(name) not in (None, False)]
+            given = [name for name in SETTINGS if params.get(name) is not None and not (name == 'wake' and not params[name])]
             if given:
                 raise ValidationError(given[0], 'is not used with state=absent (the agent is deleted)')
             if not params['confirm_delete_data']:
@@ -342,9 +342,12 @@ class Agent:
     def run(self):
         self.validate()
         self.client = RaxBackupClient(self.params)
-        agent = find_agent(self.client, self.ref)
         if self.params['state'] == 'absent':
+            agent = self.existing()
+            if agent is None:
+                self.module.exit_json(changed=False, agent={}, actions=[], configurations=[])
             self.delete(agent)
+        agent = find_agent(self.client, self.ref)
         before = self.view(agent)
         agent = self.converge(agent)
         after = self.view(agent) if not self.module.check_mode else self.preview(before)
@@ -530,6 +533,18 @@ class Agent:
         if wrong:
             raise ApiError('the service accepted the changes of %s but still shows %s' % (label, ', '.join(wrong)),
                            code='ignored', landed=True, service='Rackspace Cloud Backup')
+
+    def existing(self):
+        """The agent to delete, or None when there is none (a name shared by two agents still fails)."""
+        option, value = self.ref
+        if option == 'agent_id':
+            return self.client.get_agent(value)
+        if option == 'host_server_id':
+            return self.client.agent_by_server(value)
+        named = [a for a in self.client.list_agents() if a.get('MachineName') == value]
+        if not named:
+            return None
+        return find_agent(self.client, self.ref)
 
     def delete(self, agent):
         client = self.client
