@@ -69,11 +69,11 @@ PY
 
 # One shard: its own collection copy and simulator; runs 2.21 -vvvv then 2.17 on its share.
 run_shard() {  # $1 = shard number; the targets come from the files written by the dealer
-    local shard="$1" copy="$COLL_DIR.shard$1" simdir="$build/sim-shard$1" rc=0
+    local shard="$1" copy="$build/shard$1/ansible_collections/backupdr/cloud" simdir="$build/sim-shard$1" rc=0
     local log221="$LOG_DIR/integration-2.21-vvvv.shard$shard.log" log217="$LOG_DIR/integration-2.17.shard$shard.log"
     local t221 t217
-    read -r -a t221 < "$build/shard$shard.221"
-    read -r -a t217 < "$build/shard$shard.217"
+    read -r -a t221 < "$build/shard$shard.221" || true  # no newline at the end: read returns 1
+    read -r -a t217 < "$build/shard$shard.217" || true
     "$py" "$root/scripts/sync_collection.py" "$copy" > /dev/null
     export BACKUPDR_SIM_DIR="$simdir"
     "$py" "$root/scripts/sim.py" start --config "$copy/tests/integration/integration_config.yml" > "$LOG_DIR/sim.shard$shard.log"
@@ -118,12 +118,12 @@ echo "integration: $(( $(date +%s) - started )) s"
 
 # Per-target run times, from ansible-test's own records (tests/output/data/integration-*.json), into
 # $LOG_DIR/durations.txt; copy it to tests/integration/durations.txt to improve the dealing.
-"$py" - "$LOG_DIR/durations.txt" "$COLL_DIR" "$shards" <<'PY' || true
+"$py" - "$LOG_DIR/durations.txt" "$build" "$shards" <<'PY' || true
 import glob, json, sys
-out, coll, shards = sys.argv[1], sys.argv[2], int(sys.argv[3])
+out, build, shards = sys.argv[1], sys.argv[2], int(sys.argv[3])
 times = {}
 for shard in range(shards):
-    for path in glob.glob('%s.shard%d/tests/output/data/integration-*.json' % (coll, shard)):
+    for path in glob.glob('%s/shard%d/ansible_collections/backupdr/cloud/tests/output/data/integration-*.json' % (build, shard)):
         try:
             targets = json.load(open(path, encoding='utf-8')).get('targets', {})
         except (OSError, ValueError):
@@ -162,7 +162,7 @@ for var in "${secret_vars[@]}"; do
     grep_args+=(-e "${!var}")
 done
 outputs=()
-for ((s = 0; s < shards; s++)); do outputs+=("$COLL_DIR.shard$s/tests/output"); done
+for ((s = 0; s < shards; s++)); do outputs+=("$build/shard$s/ansible_collections/backupdr/cloud/tests/output"); done
 # (ansible-test copies integration_config.yml, which holds the secrets, into tests/output/.tmp/ while a
 # target runs: that copy is not a leak)
 hits="$( { grep -rlF --exclude=integration_config.yml "${grep_args[@]}" "${outputs[@]}" 2>/dev/null || true; \
