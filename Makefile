@@ -52,7 +52,7 @@ TEST_STEPS := venv collection changelog-lint docs-lint lint build importer awx-e
 
 .PHONY: help venv venv-2.21 venv-2.17 tools collection sanity sanity-2.21 sanity-2.17 \
         units units-2.21 units-2.17 integration lint docs-lint changelog-lint build \
-        importer install demo bench sim-start sim-stop simulator test clean distclean awx awx-ee
+        importer install demo bench sim-start sim-stop simulator test clean distclean awx awx-ee faults
 
 help:
 	@echo "backupdr.cloud -- make targets"
@@ -73,6 +73,7 @@ help:
 	@echo "  sim-stop       stop it                  simulator: run it in the foreground (8450/8451)"
 	@echo "  demo           build, install, run playbooks/demo.yml and demo_acronis_dr.yml against the simulator"
 	@echo "  bench          run tests/bench/run.py against the simulator"
+	@echo "  faults         the fault matrix: every write operation under every injected fault (tests/faults/matrix.py)"
 	@echo "  clean          remove generated files (keeps the venvs); distclean: also the venvs"
 
 # ---------------------------------------------------------------- environments
@@ -197,6 +198,12 @@ simulator: venv-2.21
 demo: venv install
 	@scripts/with-sim.sh "$(PY)" -- env ANSIBLE_COLLECTIONS_PATH="$(INSTALL_DIR)" PATH="$(VENV)/bin:$(PATH)" \
 	    ansible-playbook -i playbooks/inventory/demo.crosspeer.yml playbooks/demo.yml playbooks/demo_acronis_dr.yml
+
+# Every write operation under every injected fault; FAULTS_ARGS="--only 'drive create'" narrows it.
+FAULTS_ARGS ?=
+faults: venv collection
+	@scripts/with-sim.sh "$(PY)" -- "$(PY)" tests/faults/matrix.py --ready-file "$(ROOT)/.sim/ready.json" \
+	    --collection-root "$(COLL_DIR)" --output "$(LOG_DIR)/faults.json" $(FAULTS_ARGS)
 
 # Extra arguments: make bench BENCH_ARGS="--only transfer"
 BENCH_ARGS ?=
