@@ -279,6 +279,15 @@ def busy_detector(response, code):
     return response.status_code == 409 and (code or '').lower() == 'busy'
 
 
+#: X-Elastic-Error codes of 5xx answers that say the request was refused before it changed anything.
+REFUSED_CODES = ('full',)
+
+
+def refused_detector(response, code):
+    """507 ``full`` (no room for the drive or the image): refused, not applied."""
+    return (code or '').lower() in REFUSED_CODES
+
+
 def check_credentials(params):
     """The connection options, checked before any request: URL, user UUID, a key HTTP can carry."""
     url = check_url(params.get('api_url') or DEFAULT_API_URL, 'api_url', example=DEFAULT_API_URL)
@@ -299,7 +308,7 @@ class CrossPeerClient:
         self.scope = '%s|%s' % (url, user)
         self.http = HttpClient(
             url, service='CrossPeer', auth=(user, key), headers={'Accept': 'application/json'},
-            error_parser=error_parser, busy_detector=busy_detector,
+            error_parser=error_parser, busy_detector=busy_detector, refused_detector=refused_detector,
             pool_size=max(10, params.get('parallel') or 0), **http_options(params))
 
     def call(self, method, path, data=None, idempotent=None):

@@ -12,8 +12,9 @@ Retry rules (see :func:`should_retry`):
 
 * A request the server *rejected without processing* is always retried:
   HTTP 429, a service-defined "busy" answer (CrossPeer's ``409`` +
-  ``X-Elastic-Error: busy``), an answer the service's own code marks as
-  refused (``refused_detector``), or a failure to connect at all.
+  ``X-Elastic-Error: busy``), or a failure to connect at all.  A 5xx whose
+  service code says the request was refused (``refused_detector``: CrossPeer's
+  ``507 full``) is "not applied" and final.
 * A request that *may have landed* (connection reset or read timeout after
   the request was sent, any HTTP 5xx: 500 and 503 included, since a service
   may fail after applying a change, and 502/504 from a gateway while the
@@ -242,8 +243,10 @@ def should_retry(method, replayable, status=None, busy=False, failure=None, refu
         return True, False
     if failure == 'sent':
         return bool(replayable), (False if read else None)
-    if busy or refused or status == 429:
+    if busy or status == 429:
         return True, False
+    if refused:
+        return False, False  # the service says it refused: not applied, and not transient either
     if status is not None and status >= 500:
         # The service (or a gateway in front of it) failed while handling the
         # request: a write may have been applied.  Reads and idempotent writes

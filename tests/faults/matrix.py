@@ -119,6 +119,11 @@ def setup_drive(sim):
     return dict(uuid=drive['drive'])
 
 
+def setup_imaging(sim):
+    source = sim.crosspeer('POST', 'drives/create', {'name': 'mx-source', 'size': 1048576})
+    return dict(setup_drive(sim), source=source['drive'])
+
+
 def setup_server(sim, status='stopped'):
     drive = sim.crosspeer('POST', 'drives/create', {'name': 'mx-boot', 'size': 1048576})
     server = sim.crosspeer('POST', 'servers/create/stopped', {
@@ -145,9 +150,9 @@ OPERATIONS = [
     dict(name='drive destroy', module='crosspeer_drive', setup=setup_drive,
          args=lambda sim, ctx: crosspeer_args(sim, name='mx-drive', state='absent'), path='drives/.*/destroy',
          landed=lambda sim, ctx: not sim.drives('mx-drive')),
-    dict(name='drive imaging', module='crosspeer_drive', setup=setup_drive, service_config={'imaging_seconds': 3},
+    dict(name='drive imaging', module='crosspeer_drive', setup=setup_imaging, service_config={'imaging_seconds': 3},
          args=lambda sim, ctx: crosspeer_args(sim, name='mx-drive', size='1M', force_image=True, wait=False,
-                                              image={'source': 'b86afe3a-b5dc-4184-9ef0-3a52dce63238'}),
+                                              image={'source': ctx['source']}),
          path='drives/.*/image/', landed=lambda sim, ctx: 'imaging' in sim.drives('mx-drive')[0]),
     dict(name='ip create', module='crosspeer_resource', setup=lambda sim: {},
          args=lambda sim, ctx: crosspeer_args(sim, type='ip', name='mx-ip'), path='resources/ip/create',

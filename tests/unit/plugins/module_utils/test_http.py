@@ -42,8 +42,8 @@ def test_should_retry(method, replayable, status, busy, failure, expected):
 
 
 def test_should_retry_refused_by_the_service():
-    # The service's own code says it refused before processing: not applied, retried.
-    assert should_retry('POST', False, status=500, refused=True) == (True, False)
+    # The service's own code says it refused before processing: not applied, and final.
+    assert should_retry('POST', False, status=507, refused=True) == (False, False)
 
 
 def test_backoff_is_capped_and_jittered():
