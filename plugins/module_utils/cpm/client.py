@@ -464,7 +464,7 @@ class CPMClient:
         return self._server_version
 
     def _explain_version(self, err, feature):
-        if err.status == 406:
+        if err.status == 406 and self.api_version is not None:
             server = self.server_version()
             err.message = ('%s. CPM does not accept API version %s (Accept: application/json; version=%s)%s; set '
                            'api_version to a version the server has, or leave it unset for the server\'s latest' % (
@@ -472,12 +472,14 @@ class CPMClient:
                                ': it runs %s' % version_text(server) if server else ''))
             return
         since = FEATURES.get(feature, ('1.0.0', ''))[0] if feature else '1.0.0'
-        if err.status == 404 and since != '1.0.0' and self.api_version is None:
+        if err.status in (404, 406) and since != '1.0.0' and self.api_version is None:
             server = self.server_version()
             if server is None or version_key(server) < version_key(since):
-                err.message = '%s. %s needs CPM %s or later; this server runs %s' % (
+                err.message = '%s. %s needs CPM %s or later; %s' % (
                     err.message, FEATURES[feature][1], version_text(since),
-                    version_text(server) if server else 'an older version (before API 1.4.0)')
+                    'this server runs %s' % version_text(server) if server else
+                    'this server did not say its version (GET /api/system/version/ exists from API 1.4.0), so it may '
+                    'be older')
 
     # -- requests -------------------------------------------------------------------------------------------------
     def call(self, method, path, feature=None, perm=None, expected=None, **kwargs):
@@ -503,7 +505,7 @@ class CPMClient:
 
     def explain(self, err, feature=None, perm=None):
         """Add what to do to an ApiError (in place)."""
-        if err.status == 401:
+        if err.status == 401 and not str(err.path or '').startswith('token/'):
             err.message = ('%s (CPM refused the access token even after renewing it: check api_key, or CPM_API_KEY, '
                            'and that API access is enabled for its user)' % err.message)
         elif err.status == 403:
