@@ -295,8 +295,8 @@ def resolve_machines(machines, idents, option, where):
     for ident in idents:
         machine = by_id.get(ident)
         if machine is None:
-            machine = unique_by_name(machines, ident, option, 'machine in %s' % where, id_key='id',
-                                     hint='give the id of the one you mean')
+            machine = unique_by_name(machines, ident, option, 'machine', id_key='id',
+                                     hint='both in %s: give the id of the one you mean' % where)
         if machine is None:
             raise ValidationError(option, 'no machine in %s has the id or the name %r' % (where, ident))
         if machine not in out:
