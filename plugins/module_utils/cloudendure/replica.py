@@ -89,7 +89,7 @@ def check_options(params):
         if special(value):
             wanted['private_ip'] = special(value)
         elif ',' in value or ' ' in value:
-            raise ValidationError('private_ip', 'CloudEndure supports one private IP per replica (L71-72); got %r'
+            raise ValidationError('private_ip', 'CloudEndure supports one private IP per replica; got %r'
                                   % value)
         elif not is_ipv4(value):
             raise ValidationError('private_ip', 'expected an IPv4 address, "Copy Origin" or "Create New", got %r'
@@ -111,7 +111,7 @@ def check_options(params):
             if 'replicate' in spec:
                 if spec['replicate'] not in (True, 'true', 'yes', 'True'):
                     raise ValidationError(option + '.replicate', 'every volume is replicated; CloudEndure refuses '
-                                                                 'false (L68)')
+                                                                 'false')
             if 'ssd' in spec and spec['ssd'] is not None:
                 entry['ssd'] = normalize_ssd(spec['ssd'], option + '.ssd')
             if 'iops' in spec:
@@ -167,9 +167,9 @@ def check_supported(option, value, aws):
         values = [v.get('ssd') for v in value.values()]
     if not aws and COPY_ORIGIN in values:
         raise ValidationError(option, '"Copy Origin" is not supported for a machine that is not an AWS instance '
-                                      '(L481, Not Supported)')
+                                      '(the API would answer Not Supported)')
     if option == 'private_ip' and aws and value == CREATE_NEW:
-        raise ValidationError(option, '"Create New" is not supported for a machine on AWS (L72, Not Supported)')
+        raise ValidationError(option, '"Create New" is not supported for a machine on AWS (the API would answer Not Supported)')
 
 
 def view_value(option, value):
