@@ -49,7 +49,7 @@ PYTHON_GLOBS = ('plugins/modules/*.py', 'plugins/inventory/*.py')
 
 FENCE_RE = re.compile(r'^(?P<indent> *)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)[^`]*$')
 DIRECTIVE_RE = re.compile(r'^\s*<!--\s*examples:(?P<body>.*?)-->\s*$')
-LOOSE_DIRECTIVE_RE = re.compile(r'<!--\s*examples\b', re.IGNORECASE)
+LOOSE_DIRECTIVE_RE = re.compile(r'^\s*<!--\s*examples\b', re.IGNORECASE)
 EXAMPLES_SKIP_RE = re.compile(r'^#\s*examples:\s*skip:\s*(?P<reason>\S.*?)\s*$')
 EXAMPLES_DIRECTIVE_RE = re.compile(r'^#\s*examples\s*:', re.IGNORECASE)
 NAME_RE = re.compile(r'^#\s+(?P<name>[A-Za-z0-9_][A-Za-z0-9_./-]*\.ya?ml)\b')
@@ -164,7 +164,7 @@ def markdown_blocks(root, relpath):
             pending.append((i + 1,) + _parse_directive(directive.group('body'), '%s:%d' % (relpath, i + 1)))
             i += 1
             continue
-        if LOOSE_DIRECTIVE_RE.search(line):
+        if LOOSE_DIRECTIVE_RE.match(line):
             raise ExampleError('%s:%d: malformed examples directive (write <!-- examples: ... --> alone on its line)'
                                % (relpath, i + 1))
         fence = FENCE_RE.match(line)

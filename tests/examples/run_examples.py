@@ -279,15 +279,21 @@ def connections(root, installed, variables):
 def fallback_env(variables, module_envs, conns):
     """For services without a known connection: every environment variable a module reads whose lower-cased name
     is a simulator variable (CLOUDENDURE_USERNAME <- cloudendure_username), except the variables of the services
-    whose connection is known (same prefix as theirs) and the shared BACKUPDR_ ones."""
+    whose connection is known (same prefix as theirs) and the shared BACKUPDR_ ones; of an API key and a password
+    (alternatives), only the key."""
     owned = ['BACKUPDR_']
     for conn in conns.values():
         names = sorted(conn['env'])
         if names:
             prefix = os.path.commonprefix(names)
             owned.append(prefix[:prefix.rfind('_') + 1] if '_' in prefix else names[0])
-    return dict((name, variables[name.lower()]) for name in sorted(module_envs)
-                if isinstance(variables.get(name.lower()), str) and not name.startswith(tuple(owned)))
+    found = dict((name, variables[name.lower()]) for name in sorted(module_envs)
+                 if isinstance(variables.get(name.lower()), str) and not name.startswith(tuple(owned)))
+    # an API key and a password are alternatives (a service refuses both): keep the key
+    for name in list(found):
+        if name.endswith('_PASSWORD') and name[:-len('PASSWORD')] + 'API_KEY' in found:
+            del found[name]
+    return found
 
 
 def placeholders(variables, conns):
