@@ -63,7 +63,7 @@ URL_REWRITES = (
 
 # Absolute directories the examples may use for local files; they are moved into the block's work directory
 # (created there, with the fixture files below), so that nothing outside it is read or written.
-PATH_REWRITES = ('/srv/', '/backup/', '/var/backups/')
+PATH_REWRITES = ('/srv/', '/backup/', '/var/backups/', '/var/log/')
 PATH_PREFIX_RE = r'(?:(?<=^)|(?<=[\s\'"=\[(,:]))'
 
 # Connection of the services whose credentials are not (only) described by tests/awx/samples.yml:
@@ -115,7 +115,7 @@ FIXTURES = {
     'srv/images/appliance.img': FIXTURE_IMAGE_BYTES,
     'drill_checks.yml': DRILL_CHECKS,
 }
-FIXTURE_DIRS = ('backup', 'var/backups', 'srv/restore')
+FIXTURE_DIRS = ('backup', 'var/backups', 'var/log', 'srv/restore')
 
 TAIL_LINES = 40
 
