@@ -534,7 +534,7 @@ class ResourceEngine:
         outcome = look_after_lost(look, self.settle)
         if outcome.state == VERIFIED:
             self.module.warn('the answer to the update of %s %s was lost (%s); the %s now holds the wanted values'
-                             % (rt.kind, current.get(rt.id_key), err.message, rt.kind))
+                             % (rt.kind, current.get(rt.id_key), err.brief(), rt.kind))
             return outcome.found
         raise conclude(err, outcome, 'the new values on %s %s' % (rt.kind, current.get(rt.id_key)),
                        'the %s %s' % (rt.kind, current.get(rt.id_key)), self.settle)
@@ -584,7 +584,7 @@ class ResourceEngine:
                     len(found), rt.kind, name, ', '.join(sorted(str(r.get(rt.id_key, '?')) for r in found)))
                 raise err
             self.module.warn('the answer to the create request was lost (%s); found the %s it created: %s %s'
-                             % (err.message, rt.kind, rt.id_option, found[0].get(rt.id_key)))
+                             % (err.brief(), rt.kind, rt.id_option, found[0].get(rt.id_key)))
             return found[0]
         raise conclude(err, outcome, 'a %s named %r' % (rt.kind, name), 'whether a %s named %r exists' % (rt.kind, name),
                        self.settle)
@@ -622,7 +622,7 @@ class ResourceEngine:
                 outcome = look_after_lost(lambda: rt.get(current[rt.id_key]) is None, self.settle)
                 if outcome.state == VERIFIED:
                     self.module.warn('the answer to the delete request was lost (%s); %s %s is gone' % (
-                        err.message, rt.kind, current.get(rt.id_key)))
+                        err.brief(), rt.kind, current.get(rt.id_key)))
                     return True, None, diff
                 raise conclude(err, outcome, 'the removal of %s %s' % (rt.kind, current.get(rt.id_key)),
                                'whether %s %s still exists' % (rt.kind, current.get(rt.id_key)), self.settle)

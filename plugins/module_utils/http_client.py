@@ -182,6 +182,11 @@ class ApiError(Exception):
             text += '; %s' % followup
         return text
 
+    def brief(self):
+        """The status, the service's code and message, in one line (for warnings)."""
+        head = ' '.join(str(part) for part in ('HTTP %s' % self.status if self.status else None, self.code) if part)
+        return '%s: %s' % (head, self.message) if head else self.message
+
     def to_result(self):
         """Keys added to ``fail_json`` so playbooks can branch on them."""
         error = dict(code=self.code, message=self.message, method=self.method,

@@ -181,7 +181,7 @@ class JobRunner:
             if outcome.state == VERIFIED:
                 self.module.warn('the answer to the request that starts the %s was lost (%s); the service shows it '
                                  'started: following operation %s'
-                                 % (job.what, err.message, job.operation_id(outcome.found)))
+                                 % (job.what, err.brief(), job.operation_id(outcome.found)))
                 return outcome.found, 'adopted'
             raise conclude(err, outcome, 'the %s' % job.what, job.check_hint, self.settle)
 
