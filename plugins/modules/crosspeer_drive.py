@@ -464,8 +464,9 @@ class DriveImager:
             result = runner.run(job)
         except HANDLED_ERRORS as exc:
             if created:
-                raise PartialFailure('drive %s (%s) was created, but imaging it from %s failed: %s. The drive exists; '
-                                     'run the task again to image it' % (current.get('name'), rid, marker, exc),
+                raise PartialFailure('drive %s (%s) was created, but imaging it from %s failed: %s. The drive exists and '
+                                     'is not imaged; run the task again with force_image=true to image it'
+                                     % (current.get('name'), rid, marker, exc),
                                      state=dict(drive=self.rtype.view(current), imaged=False), cause=exc)
             raise
         return True, self.finish(rid, marker, result, report), report
