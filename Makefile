@@ -48,11 +48,11 @@ export ANSIBLE_LINT_SKIP_SCHEMA_UPDATE := 1
 
 # Order of `make test`: cheap static checks first, then the slow ansible-test runs.
 TEST_STEPS := venv collection changelog-lint docs-lint lint build importer awx-ee \
-              sanity sanity-2.17 units integration awx
+              sanity sanity-2.17 units integration awx examples
 
 .PHONY: help venv venv-2.21 venv-2.17 tools collection sanity sanity-2.21 sanity-2.17 \
         units units-2.21 units-2.17 integration lint docs-lint changelog-lint build \
-        importer install demo bench sim-start sim-stop simulator test clean distclean awx awx-ee faults
+        importer install demo bench sim-start sim-stop simulator test clean distclean awx awx-ee faults examples
 
 help:
 	@echo "backupdr.cloud -- make targets"
@@ -68,6 +68,7 @@ help:
 	@echo "  importer       galaxy-importer on the built tarball (fails on WARNING/ERROR)"
 	@echo "  awx            AWX credential types: schema/collection checks + one ansible-runner job per service vs the simulator"
 	@echo "  awx-ee         ansible-builder create on an EE with the tarball + offline introspection of its requirements"
+	@echo "  examples       every EXAMPLES block and docs yaml block against the simulator (tests/examples/)"
 	@echo "  test           all of the above in order, with a timing summary (what CI runs)"
 	@echo "  sim-start      start the simulator in the background, write integration_config.yml"
 	@echo "  sim-stop       stop it                  simulator: run it in the foreground (8450/8451)"
@@ -178,6 +179,13 @@ awx: venv install
 	@scripts/with-sim.sh "$(PY)" -- bash -c '"$$0" tests/awx/check_credential_types.py --collections-path "$$1" && \
 	    "$$0" tests/awx/check_credential_types.py --collections-path "$$1" --ansible-bin-dir "$$2"' \
 	    "$(PY)" "$(INSTALL_DIR)" "$(VENV_217)/bin"
+
+# Every EXAMPLES block and yaml block of the docs against the simulator (tests/examples/README.md).
+# Extra arguments: make examples EXAMPLES_ARGS="--only docs/crosspeer --keep"
+EXAMPLES_ARGS ?=
+examples: venv install
+	@scripts/with-sim.sh "$(PY)" -- "$(PY)" tests/examples/run_examples.py \
+	    --collections-path "$(INSTALL_DIR)" --ansible-bin-dir "$(VENV)/bin" $(EXAMPLES_ARGS)
 
 # meta/execution-environment.yml through `ansible-builder create` (no container engine needed).
 awx-ee: venv build
