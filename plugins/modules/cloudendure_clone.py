@@ -143,7 +143,8 @@ replicas:
       role: secondary
       is_replica: true
 cloned:
-  description: Ids of the source machines this run cloned (or would clone, in check mode).
+  description:
+    - Ids of the source machines this run cloned (or would clone, in check mode); empty when nothing was sent.
   returned: always
   type: list
   elements: str
@@ -291,7 +292,7 @@ class Clone:
                             ', '.join(short(m) for m in plan.clone),
                             ', '.join('%s (replica of %s)' % (short(r), r.get('originalId')) for r in plan.destroy),
                             self.locations.secondary),
-                    changed=False, **self.common(plan, plan.present_replicas()))
+                    changed=False, **dict(self.common(plan, plan.present_replicas()), cloned=[]))
             status = self.client.status()
             if status.get('status') != STATUS_NORMAL:
                 until_normal(self.module, self.runner, self.client, self.params['on_not_ready'],
