@@ -358,8 +358,8 @@ from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.policies import
     resolve_dr, tag_identity, tag_view,
 )
 from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.refs import ASSUMED
-from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.resource import CPMEngine
-from ansible_collections.backupdr.cloud.plugins.module_utils.engine import PartialFailure, run_module
+from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.resource import CPMEngine, fail_partial
+from ansible_collections.backupdr.cloud.plugins.module_utils.engine import run_module
 from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import ApiError
 from ansible_collections.backupdr.cloud.plugins.module_utils.validate import ValidationError
 
@@ -502,8 +502,7 @@ def run(module):
             changed = converge_tags(module, client, flat, exists, tags, diff, result) or changed
     except (ApiError, ValidationError) as exc:
         if changed and not module.check_mode:
-            raise PartialFailure('%s (done before the failure: %s)' % (exc, ', '.join(done)),
-                                 state=dict(policy=rtype.view(flat), **result), cause=exc)
+            fail_partial(module, exc, dict(policy=rtype.view(flat), **result))
         raise
     if changed and exists and not module.check_mode and len(done) > 1:
         flat = rtype.get(flat['id']) or flat

@@ -300,11 +300,12 @@ from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.codes import (
     AMI_BACKUP, EFS_COLD, EFS_EXPIRE, S3SYNC_STORAGE, WHICH_VOLUMES,
 )
 from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.refs import ASSUMED, Refs
+from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.resource import fail_partial
 from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.targets import (
     KIND_CHOICES, KINDS, PolicyTargets, identity_view, parse_targets, readable_settings, settings_changes,
     target_view,
 )
-from ansible_collections.backupdr.cloud.plugins.module_utils.engine import PartialFailure, run_module
+from ansible_collections.backupdr.cloud.plugins.module_utils.engine import run_module
 from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import ApiError
 from ansible_collections.backupdr.cloud.plugins.module_utils.validate import ValidationError
 
@@ -480,8 +481,9 @@ def apply(module, client, reader, plan):
             reader.remove(kind, item)
             done['removed'].append(dict(identity_view(kind, kind.api_identity(item)), target_id=item.get('id')))
     except (ApiError, ValidationError) as exc:
-        raise PartialFailure('%s (before the failure: %d added, %d updated, %d removed)' % (
-            exc, len(done['added']), len(done['updated']), len(done['removed'])), state=done, cause=exc)
+        if not any(done.values()):
+            raise  # nothing was written: the plain failure
+        fail_partial(module, exc, done)
     return done
 
 

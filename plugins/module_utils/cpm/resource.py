@@ -357,6 +357,24 @@ class CPMEngine(ResourceEngine):
         return out
 
 
+def fail_partial(module, exc, state):
+    """Fail a module whose writes stopped half way: the message, what was done (``partial``) and, for an API
+    failure, its status and error (as ``fail`` gives them for a plain ApiError)."""
+    extra = exc.to_result() if isinstance(exc, ApiError) else {}
+    module.fail_json(msg='%s (done before the failure: %s)' % (exc, state_text(state)), changed=True, partial=state,
+                     **extra)
+
+
+def state_text(state):
+    parts = []
+    for key, value in sorted((state or {}).items()):
+        if isinstance(value, list):
+            parts.append('%d %s' % (len(value), key))
+        elif value:
+            parts.append(key)
+    return ', '.join(parts) or 'nothing'
+
+
 # -- settings objects of a parent ------------------------------------------------------------------------------
 
 class Settings:
