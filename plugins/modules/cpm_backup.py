@@ -19,7 +19,7 @@ description:
     it unless O(fail_on_partial=false); a failed one fails it. O(wait_for_dr) and O(wait_for_s3_copy) also wait for
     the DR copy and the copy to S3 that follow the backup.
   - Usable as the step before a risky change; with O(skip_if_newer_than), a policy that has a successful backup
-    younger than that is not backed up again (V(changed=false), RV(skipped)).
+    younger than that is not backed up again (V(changed=false), RV(reused)).
   - When a backup of the policy is already running, the module follows that one instead of starting another (CPM
     refuses a second one with 412), unless O(attach=false).
   - CPM answers 412 when the policy cannot be backed up; the module then reads the policy and says why (disabled, no
@@ -111,7 +111,7 @@ EXAMPLES = r"""
 RETURN = r"""
 backup:
   description:
-    - The backup record when the module ended (the one that was recent enough when skipped), with C(status) readable
+    - The backup record when the module ended (the recent enough one when O(skip_if_newer_than) reused it), with C(status) readable
       (letter in C(status_code), the seed's words in C(status_text)), C(dr_status) and C(s3_copy_status) readable, and
       with O(snapshots) its C(snapshots) and their C(snapshot_counts) per snapshot type. Empty when the record is not
       visible yet (O(wait=false)) and in check mode.
@@ -136,8 +136,10 @@ tracker_id:
   returned: always
   type: int
   sample: 1001
-skipped:
-  description: Whether a recent enough successful backup made this run skip the backup (O(skip_if_newer_than)).
+reused:
+  description:
+    - Whether a recent enough successful backup was returned instead of a new one (O(skip_if_newer_than)).
+    - (Not called C(skipped), which Ansible would take for a skipped task.)
   returned: always
   type: bool
   sample: false
@@ -195,7 +197,7 @@ def run(module):
     policy = refs.policy(params['policy'], 'policy')
     if policy is None:  # check mode: an earlier task would create it
         client.finish(module)
-        module.exit_json(changed=True, backup={}, tracker_id=None, skipped=False,
+        module.exit_json(changed=True, backup={}, tracker_id=None, reused=False,
                          policy=dict(id=None, name=params['policy']),
                          operation=dict(operation_id=None, state='would_start', status=None, attached=False,
                                         adopted=False, waited=False, elapsed=0.0))
@@ -206,9 +208,9 @@ def run(module):
         fresh = recent_success(backups, policy, recent, age)
         if fresh is not None:
             client.finish(module)
-            module.exit_json(changed=False, skipped=True, tracker_id=None, backup=with_snapshots(
+            module.exit_json(changed=False, reused=True, tracker_id=None, backup=with_snapshots(
                 client, backups, fresh, params['snapshots']), operation=dict(
-                    operation_id=None, state='success', status='skipped', attached=False, adopted=False, waited=False,
+                    operation_id=None, state='success', status='reused', attached=False, adopted=False, waited=False,
                     elapsed=0.0), **base)
     job = BackupJob(client, policy, recent, wait_for_dr=params['wait_for_dr'], wait_for_s3=params['wait_for_s3_copy'],
                     attach=params['attach'], warn=module.warn)
@@ -218,13 +220,13 @@ def run(module):
     except JobFailed as exc:
         record = exc.result.observation
         client.finish(module)
-        module.fail_json(msg=str(exc), changed=exc.result.changed, skipped=False,
+        module.fail_json(msg=str(exc), changed=exc.result.changed, reused=False,
                          tracker_id=tracker_of(exc.result), backup=with_snapshots(
                              client, backups, record, params['snapshots'] and exc.result.state in TERMINAL),
                          operation=exc.result.as_dict(), **base)
     record = result.observation if isinstance(result.observation, dict) else None
     client.finish(module)
-    module.exit_json(changed=result.changed, skipped=False, tracker_id=tracker_of(result),
+    module.exit_json(changed=result.changed, reused=False, tracker_id=tracker_of(result),
                      backup=with_snapshots(client, backups, record, params['snapshots'] and result.state in TERMINAL),
                      operation=result.as_dict(), **base)
 
