@@ -406,7 +406,8 @@ class Restore:
         sources = [name for name, given in (('restore_id', self.restore_id is not None),
                                             ('backup_id', self.backup_id is not None), ('config', by_config)) if given]
         if len(sources) > 1:
-            raise ValidationError(sources[1] if sources[1] != 'config' else 'config_id',
+            config_option = 'config_id' if params['config_id'] is not None else 'config_name'
+            raise ValidationError(sources[1] if sources[1] != 'config' else config_option,
                                   'give one of restore_id, backup_id or a configuration, not several')
         if not sources:
             raise ValidationError('backup_id', 'give backup_id, a configuration (config_id, or config_name with the '
