@@ -695,10 +695,8 @@ class ServerRunner:
             last = index == len(steps) - 1
             try:
                 if step[0] == 'set':
-                    payload = self.engine.update_payload(current, step[1])
                     self.actions.append(label)
-                    self.flat = rt.update(current, payload, step[1])
-                    self.engine.verify_update(current, self.flat, dict((o, c[1]) for o, c in step[1].items()))
+                    self.flat = self.engine.send_update(current, step[1])
                     fresh = self.flat is not None
                     self.applied += sorted(step[1])
                 else:

@@ -486,6 +486,14 @@ class ResourceEngine:
             preview = copy.deepcopy(current)
             preview.update(self.update_payload(current, changes))
             return True, preview, dict(before=before, after=after)
+        updated = self.send_update(current, changes)
+        return True, updated, dict(before=before, after=after)
+
+    def send_update(self, current, changes):
+        """The one update request for ``changes`` (option -> (before, after)); a lost answer is verified
+        (settle rule), and the answer must show the change.  Returns the resource after the update."""
+        rt = self.rtype
+        wanted = dict((option, after) for option, (dummy, after) in changes.items())
         payload = self.update_payload(current, changes)
         try:
             updated = rt.update(current, payload, changes)
@@ -495,8 +503,8 @@ class ResourceEngine:
             updated = self._verify_lost_update(current, wanted, err)
         if not updated:
             updated = rt.get(current[rt.id_key]) or current
-        self.verify_update(current, updated, dict((o, wanted[o]) for o in changes))
-        return True, updated, dict(before=before, after=after)
+        self.verify_update(current, updated, wanted)
+        return updated
 
     def check_rename(self, current, new_name):
         """Refuse to rename a resource to a name another resource already has (two of one name can no longer be
