@@ -217,8 +217,9 @@ def config_summary(flat):
 
 
 def merge_listings(listings, regions=None):
-    """``[(region, [agents])]`` -> ``[(agent, region)]``: each agent once (the first region that lists it), and,
-    when ``regions`` is given, only agents whose ``Datacenter`` is one of them (or unknown)."""
+    """``[(region, [agents])]`` -> ``[(agent, region)]``: each agent once, with the region of its ``Datacenter``
+    (else the first region that lists it); when ``regions`` is given, only agents whose ``Datacenter`` is one of
+    them (or unknown)."""
     seen = set()
     out = []
     for region, agents in listings:
@@ -230,7 +231,7 @@ def merge_listings(listings, regions=None):
             if regions and datacenter and datacenter not in regions:
                 continue
             seen.add(agent_id)
-            out.append((agent, region))
+            out.append((agent, datacenter if regions and datacenter in regions else region))
     return out
 
 
