@@ -86,7 +86,7 @@ COLLECTION = ('backupdr', 'cloud')
 
 #: Action groups of meta/runtime.yml that may have no credential type file yet (services being built).
 #: The lead empties this list once their credential types exist.
-MISSING_CREDENTIAL_TYPES_ALLOWED = ('rax_backup',)
+MISSING_CREDENTIAL_TYPES_ALLOWED = ()
 
 # -- the controller's rules (AWX, awx/main/fields.py, awx/main/constants.py, awx/api/serializers.py) ------------
 TOP_LEVEL_KEYS = ('name', 'kind', 'description', 'inputs', 'injectors')
