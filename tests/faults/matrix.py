@@ -157,7 +157,7 @@ OPERATIONS = [
     dict(name='ip create', module='crosspeer_resource', setup=lambda sim: {},
          args=lambda sim, ctx: crosspeer_args(sim, type='ip', name='mx-ip'), path='resources/ip/create',
          landed=lambda sim, ctx: len(sim.ips('mx-ip')) >= 1, dupes=lambda sim, ctx: len(sim.ips('mx-ip')) > 1),
-    dict(name='server create', module='crosspeer_server', setup=lambda sim: setup_drive(sim),
+    dict(name='server create', module='crosspeer_server', setup=setup_drive,
          args=lambda sim, ctx: crosspeer_args(sim, name='mx-new-server', cpu=1000, mem=256,
                                               drives=[{'device': 'ide:0:0', 'drive': 'mx-drive'}]),
          path='servers/create', landed=lambda sim, ctx: len(sim.servers('mx-new-server')) >= 1,
