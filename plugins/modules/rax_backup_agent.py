@@ -155,11 +155,11 @@ EXAMPLES = r"""
     agent_name: web-01
     wake: true
 
-- name: Turn encryption on (cannot be undone)
+- name: Backups of web-02 encrypted (cannot be undone; nothing is sent when they already are)
   backupdr.cloud.rax_backup_agent:
-    agent_name: web-01
+    agent_name: web-02
     encrypted: true
-    passphrase: "{{ vault_web01_backup_passphrase }}"
+    passphrase: "{{ rax_backup_passphrase }}"
     confirm_encryption: true
 
 - name: Debug logging on the agent
@@ -167,14 +167,20 @@ EXAMPLES = r"""
     agent_name: web-01
     log_level: 5
 
-- name: Move the vault of the old server's agent to this one
-  backupdr.cloud.rax_backup_agent:
-    agent_id: 213565
-    migrate_vault_from: 213561
+- name: The agent of the server that replaces web-01
+  backupdr.cloud.rax_backup_agent_info:
+    agent_name: web-01-new
+  register: replacement
 
-- name: Delete an agent and its backup data
+- name: Move web-01's vault (backups and configurations) to it
   backupdr.cloud.rax_backup_agent:
-    agent_id: 213565
+    agent_id: "{{ replacement.agents[0].agent_id }}"
+    migrate_vault_from: 213561
+  when: replacement.agents | length == 1
+
+- name: Delete the agent of a decommissioned server and its backup data
+  backupdr.cloud.rax_backup_agent:
+    agent_name: old-web-01
     state: absent
     confirm_delete_data: true
 """

@@ -196,7 +196,7 @@ EXAMPLES = r"""
     destination_agent_name: web-02
     destination_path: 'C:\restore'
     overwrite: true
-    passphrase: "{{ vault_backup_passphrase | default(omit) }}"
+    passphrase: "{{ rax_backup_passphrase }}"
 
 - name: Stop a restore
   backupdr.cloud.rax_restore:

@@ -54,7 +54,7 @@ EXAMPLES = r"""
     username: "{{ rax_username }}"
     api_key: "{{ rax_api_key }}"
     region: DFW
-    restore_id: 14382
+    restore_id: 14381
   register: one
 
 - name: Its outcome
