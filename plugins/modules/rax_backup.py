@@ -334,8 +334,10 @@ class Backup:
                 config['agent_id'], config['config_id']))
         label = agent_label(agent)
         if as_bool(agent.get('IsDisabled')):
-            raise ValidationError('agent_id', 'agent %s is disabled: the API does not start backups on it (enable it '
-                                              'with backupdr.cloud.rax_backup_agent)' % label)
+            given = [name for name in ('agent_id', 'agent_name', 'host_server_id') if self.params.get(name)]
+            raise ValidationError(given[0] if given else 'config_id',
+                                  'agent %s is disabled: the API does not start backups on it (enable it with '
+                                  'backupdr.cloud.rax_backup_agent)' % label)
         if is_online(agent):
             return
         if not self.params['wake']:
