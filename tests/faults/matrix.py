@@ -69,6 +69,14 @@ class Sim:
             raw = resp.read()
         return json.loads(raw) if raw else None
 
+    def raw(self, method, path, data=None):
+        import base64  # pylint: disable=import-outside-toplevel
+        auth = base64.b64encode(('%s:%s' % (self.info['crosspeer_api_user'], self.info['crosspeer_api_key'])).encode())
+        req = Request(self.info['crosspeer_api_url'] + path, data=data, method=method,
+                      headers={'Content-Type': 'application/octet-stream', 'Authorization': 'Basic ' + auth.decode()})
+        with urlopen(req, timeout=60) as resp:
+            return resp.read()
+
     def drives(self, name):
         return [d for d in self.crosspeer('GET', 'drives/info') or [] if d.get('name') == name]
 
@@ -119,9 +127,19 @@ def setup_drive(sim):
     return dict(uuid=drive['drive'])
 
 
+SOURCE_BYTES = b'MATRIX-SOURCE'
+
+
 def setup_imaging(sim):
     source = sim.crosspeer('POST', 'drives/create', {'name': 'mx-source', 'size': 1048576})
+    sim.raw('POST', 'drives/%s/write/0' % source['drive'], SOURCE_BYTES)
     return dict(setup_drive(sim), source=source['drive'])
+
+
+def imaged(sim, ctx):
+    """Imaging landed: it runs, or the drive holds the source's bytes."""
+    drive = sim.drives('mx-drive')[0]
+    return 'imaging' in drive or sim.raw('GET', 'drives/%s/read/0/%d' % (drive['drive'], len(SOURCE_BYTES))) == SOURCE_BYTES
 
 
 def setup_server(sim, status='stopped'):
@@ -139,6 +157,36 @@ def server_status(sim, ctx):
 
 
 WEB_01 = '1f100401-357b-4d04-a0c0-d1206c947473'
+DB_01 = 'a3d5c7e9-1b2d-4f6a-8c0e-2d4f6a8c0e01'
+UPLOAD = os.path.join(tempfile.gettempdir(), 'backupdr-matrix-upload.raw')
+
+
+def setup_upload(sim):
+    with open(UPLOAD, 'wb') as handle:
+        handle.write(SOURCE_BYTES * 1000)
+    return setup_drive(sim)
+
+
+def uploaded(sim, ctx):
+    return sim.raw('GET', 'drives/%s/read/0/%d' % (ctx['uuid'], len(SOURCE_BYTES))) == SOURCE_BYTES
+
+
+def setup_ip(sim):
+    ip = sim.crosspeer('POST', 'resources/ip/create', {'name': 'mx-ip'})
+    return dict(ip=ip['resource'])
+
+
+def setup_test_failover(sim):
+    sim.call('POST', 'config', {'service': 'acronis_dr', 'task_seconds': 0})
+    result = run_module(sim.collection_root, 'acronis_dr_failover', acronis_args(sim, server='web-01', failover='test'))
+    if result.get('failed'):
+        raise RuntimeError('setup: %s' % result.get('msg'))
+    sim.call('POST', 'config', {'service': 'acronis_dr', 'task_seconds': 0.5})
+    return {}
+
+
+def acronis_tasks(sim, uuid):
+    return len(sim.call('GET', 'acronis_dr/servers/' + uuid).get('tasks') or [])
 
 OPERATIONS = [
     dict(name='drive create', module='crosspeer_drive', setup=lambda sim: {},
@@ -153,7 +201,7 @@ OPERATIONS = [
     dict(name='drive imaging', module='crosspeer_drive', setup=setup_imaging, service_config={'imaging_seconds': 3},
          args=lambda sim, ctx: crosspeer_args(sim, name='mx-drive', size='1M', force_image=True, wait=False,
                                               image={'source': ctx['source']}),
-         path='drives/.*/image/', landed=lambda sim, ctx: 'imaging' in sim.drives('mx-drive')[0]),
+         path='drives/.*/image/', landed=imaged),
     dict(name='ip create', module='crosspeer_resource', setup=lambda sim: {},
          args=lambda sim, ctx: crosspeer_args(sim, type='ip', name='mx-ip'), path='resources/ip/create',
          landed=lambda sim, ctx: len(sim.ips('mx-ip')) >= 1, dupes=lambda sim, ctx: len(sim.ips('mx-ip')) > 1),
@@ -179,6 +227,19 @@ OPERATIONS = [
          service_config={'task_seconds': 0.5},
          args=lambda sim, ctx: acronis_args(sim, server='web-01', failover='test'), path=':start_failover_test',
          landed=lambda sim, ctx: bool(sim.call('GET', 'acronis_dr/servers/' + WEB_01).get('tasks'))),
+    dict(name='prod failover', module='acronis_dr_failover', service='acronis_dr', setup=lambda sim: {},
+         service_config={'task_seconds': 0.5},
+         args=lambda sim, ctx: acronis_args(sim, server='db-01', failover='production', confirm_production=True),
+         path=':start_failover_prod', landed=lambda sim, ctx: acronis_tasks(sim, DB_01) > 0),
+    dict(name='stop failover', module='acronis_dr_failover', service='acronis_dr', setup=setup_test_failover,
+         args=lambda sim, ctx: acronis_args(sim, server='web-01', failover='none'), path=':stop_failover',
+         landed=lambda sim, ctx: acronis_tasks(sim, WEB_01) > 1),
+    dict(name='upload', module='crosspeer_drive_transfer', setup=setup_upload,
+         args=lambda sim, ctx: crosspeer_args(sim, drive='mx-drive', mode='upload', path=UPLOAD),
+         path='drives/.*/write', landed=uploaded),
+    dict(name='ip destroy', module='crosspeer_resource', setup=setup_ip,
+         args=lambda sim, ctx: crosspeer_args(sim, type='ip', name='mx-ip', state='absent'),
+         path='resources/ip/.*/destroy', landed=lambda sim, ctx: not sim.ips('mx-ip')),
 ]
 
 
@@ -238,6 +299,7 @@ def main():
     parser.add_argument('--output')
     args = parser.parse_args()
     sim = Sim(load_sim_file(args.ready_file))
+    sim.collection_root = args.collection_root
     cells = []
     violations = 0
     for op in OPERATIONS:
