@@ -247,9 +247,10 @@ class ResourceType:
         """What a create-by-name lock is scoped to: the service and the account (override when needed)."""
         return '%s|%s' % (type(self.client).__name__, getattr(self.client, 'scope', ''))
 
-    def lock_key(self, name=None):
-        """The create-by-name lock of these params, ``(scope, kind, name)``; None when found by id."""
-        name = name or self.params.get(self.name_option)
+    def lock_key(self):
+        """The create-by-name lock of these params, ``(scope, kind, name)`` as the engine takes it (fleet
+        modules take all of them first); None when the resource is given by id."""
+        name = self.params.get(self.name_option)
         if self.params.get(self.id_option) or not name:
             return None
         return (self.lock_scope(), self.kind, name)
@@ -397,7 +398,7 @@ class ResourceEngine:
         if self._name_lock is not None:
             return
         try:
-            self._name_lock = self.locks.acquire(self.rtype.lock_scope(), self.rtype.kind, name)  # = rtype.lock_key()
+            self._name_lock = self.locks.acquire(self.rtype.lock_scope(), self.rtype.kind, name)
         except LockTimeout:
             raise ValidationError(self.rtype.name_option, 'another run on this host has been creating the %s %r for '
                                   'more than %ds; try again later' % (self.rtype.kind, name, self.locks.timeout))
