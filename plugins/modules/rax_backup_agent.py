@@ -266,7 +266,7 @@ def argument_spec():
 def records_dir(params):
     """Where the log levels this host set are remembered: ``rax_backup`` next to the token cache directory."""
     tokens = params.get('token_cache_dir') or default_cache_dir()
-    return os.path.join(os.path.dirname(os.path.abspath(os.path.expanduser(tokens))), 'rax_backup')
+    return os.path.join(os.path.dirname(os.path.abspath(tokens)), 'rax_backup')
 
 
 class Agent:

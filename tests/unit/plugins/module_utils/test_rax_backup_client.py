@@ -207,8 +207,8 @@ def test_refresh_after_401_uses_the_token_this_thread_sent(tmp_path):
     # the HTTP layer passes the rejected Authorization header, which X-Auth-Token requests do not have
     assert auth.refresh(http, None)
     assert auth.headers(http)['X-Auth-Token'] == 'tok2'
-    assert http.calls[1][2]['json']['auth'] == {'passwordCredentials': {'username': 'u', 'password': 'k'},
-                                               'tenantId': '1234'}
+    expected = {'passwordCredentials': {'username': 'u', 'password': 'k'}, 'tenantId': '1234'}
+    assert http.calls[1][2]['json']['auth'] == expected
 
 
 def test_a_refused_key_is_remembered_for_the_other_tasks(tmp_path):
