@@ -44,6 +44,15 @@ options:
       - Add C(aws_permissions) to each account, CPM's AWS permission check (one request per account, API 1.4.0).
     type: bool
     default: false
+  search:
+    description:
+      - Only the accounts whose fields (name, AWS access key) contain every word of this (the API's C(search) filter).
+    type: str
+  ordering:
+    description:
+      - The API's ordering; a field, C(-) first for descending, several separated by commas (authentication, name,
+        user).
+    type: str
 seealso:
   - module: backupdr.cloud.cpm_account
 """
@@ -103,6 +112,8 @@ from ansible_collections.backupdr.cloud.plugins.module_utils.engine import run_m
 
 def argument_spec():
     return cpm_argument_spec(
+        search=dict(type='str'),
+        ordering=dict(type='str'),
         name=dict(type='str'),
         id=dict(type='int'),
         kind=dict(type='str', choices=['backup', 'dr', 'all'], default='all'),
@@ -118,7 +129,7 @@ def run(module):
         client.require('check_aws_permissions', 'check_aws_permissions')
     refs = Refs(client)
     kinds = ('backup', 'dr') if params['kind'] == 'all' else (params['kind'],)
-    query = {}
+    query = {'search': params.get('search') or None, 'ordering': params.get('ordering') or None}
     if params.get('name'):
         query['name'] = params['name']
     if params.get('user') not in (None, ''):

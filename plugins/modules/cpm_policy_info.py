@@ -67,6 +67,16 @@ options:
       - Days ahead for V(run_times).
     type: float
     default: 7
+  search:
+    description:
+      - Only the policies whose fields (name, description, name or description of a related schedule) contain every
+        word of this (the API's C(search) filter).
+    type: str
+  ordering:
+    description:
+      - The API's ordering; a field, C(-) first for descending, several separated by commas (account, enabled,
+        generations, name, username).
+    type: str
 seealso:
   - module: backupdr.cloud.cpm_policy
   - module: backupdr.cloud.cpm_policy_targets
@@ -180,6 +190,8 @@ FEATURES = {'options': 'policy_options', 'dr': 'policy_dr', 'copy_to_s3': 'polic
 
 def argument_spec():
     return cpm_argument_spec(
+        search=dict(type='str'),
+        ordering=dict(type='str'),
         name=dict(type='str'),
         id=dict(type='int'),
         account=dict(type='str'),
@@ -250,9 +262,10 @@ def select(client, refs, params):
         found = client.get_or_none('policies/%d/' % params['id'], feature='policies')
         items = [found] if found else []
     else:
-        query = {}
-        if params.get('name'):
-            query['search'] = params['name']
+        query = {'ordering': params.get('ordering') or None}
+        terms = ' '.join(t for t in (params.get('name'), params.get('search')) if t)
+        if terms:
+            query['search'] = terms
         if params.get('account') not in (None, ''):
             query['account'] = refs.account_id(params['account'], 'account')
         if params.get('user') not in (None, ''):

@@ -42,6 +42,16 @@ options:
       - Add C(run_times), the schedule's run times in the next O(run_times_days) days
         (C(GET /api/schedules/{id}/run_times/), API 1.4.0; a delegate needs C(allow_backup_changes) for it).
     type: float
+  search:
+    description:
+      - Only the schedules whose fields (name, description, name or description of a related policy) contain every
+        word of this (the API's C(search) filter).
+    type: str
+  ordering:
+    description:
+      - The API's ordering; a field, C(-) first for descending, several separated by commas (allow_on_monday ...
+        allow_on_sunday, end_date, every_how_many, every_unit (by frequency), name, start_date, username).
+    type: str
 seealso:
   - module: backupdr.cloud.cpm_schedule
 """
@@ -112,6 +122,8 @@ from ansible_collections.backupdr.cloud.plugins.module_utils.validate import che
 
 def argument_spec():
     return cpm_argument_spec(
+        search=dict(type='str'),
+        ordering=dict(type='str'),
         name=dict(type='str'),
         id=dict(type='int'),
         user=dict(type='str'),
@@ -131,9 +143,10 @@ def run(module):
         found = client.get_or_none('schedules/%d/' % params['id'], feature='schedules')
         items = [found] if found else []
     else:
-        query = {}
-        if params.get('name'):
-            query['search'] = params['name']
+        query = {'ordering': params.get('ordering') or None}
+        terms = ' '.join(t for t in (params.get('name'), params.get('search')) if t)
+        if terms:
+            query['search'] = terms
         if params.get('user') not in (None, ''):
             query['user'] = refs.user_id(params['user'], 'user')
         if params.get('policy') not in (None, ''):
