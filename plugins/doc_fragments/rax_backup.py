@@ -97,4 +97,8 @@ options:
 notes:
   - The Cloud Backup API reference does not say how a token is obtained; Rackspace Identity v2.0 is how Rackspace
     accounts get one. O(auth_token) with O(backup_url) uses only what the API reference shows.
+  - Credentials given in the task win over the environment variables of competing credentials. Between environment
+    variables, E(RAX_API_KEY) wins over E(RAX_PASSWORD), and both over E(RAX_AUTH_TOKEN). E(RAX_BACKUP_URL) is used
+    only with a token; with Rackspace Identity only an explicit O(backup_url) replaces the catalog's endpoint.
+    Competing credentials given both in the task are refused.
 """

@@ -171,6 +171,7 @@ cache_connection: ~/.cache/ansible-inventory
 cache_timeout: 3600
 """
 
+from ansible_collections.backupdr.cloud.plugins.module_utils.engine import ENV_SOURCES
 from ansible_collections.backupdr.cloud.plugins.module_utils.rax_backup.agents import agent_view, read_details
 from ansible_collections.backupdr.cloud.plugins.module_utils.rax_backup.client import (
     RaxBackupClient, as_int, check_auth, check_region, check_tenant,
@@ -265,6 +266,20 @@ class InventoryModule(ServiceInventory):
                          'backup_url', 'token_cache_dir', 'ca_path')
     CACHE_LISTS = ('agents',)
     ID_KEY = '_key'
+
+    def _api_params(self):
+        """The API options, with which of them came from environment variables (for check_auth's precedence)."""
+        params = super(InventoryModule, self)._api_params()
+        sources = {}
+        for name in self.API_OPTIONS:
+            try:
+                dummy, origin = self.get_option_and_origin(name)
+            except (KeyError, AttributeError, TypeError):
+                continue
+            if isinstance(origin, str) and origin.startswith('env: '):
+                sources[name] = origin[len('env: '):]
+        params[ENV_SOURCES] = sources
+        return params
 
     def _request(self, params):
         """One cache entry per endpoint, user, tenant, regions and what is read (detail, configurations)."""

@@ -221,8 +221,43 @@ def _origin(params, option):
     return '%s (from the environment variable %s)' % (option, var) if var else '%s (from the task)' % option
 
 
+def _from_env(params, option):
+    return option in (params.get(ENV_SOURCES) or {})
+
+
+def resolve_env_credentials(params):
+    """Drop credentials from environment variables that another credential overrides; returns the names dropped.
+
+    An option given in the task wins over the environment variable of a competing option; between two environment
+    variables, ``RAX_API_KEY`` wins over ``RAX_PASSWORD``, and both over ``RAX_AUTH_TOKEN`` (a token from Identity
+    can be renewed).  ``RAX_BACKUP_URL`` serves the token mode only: with Identity, only an explicit ``backup_url``
+    replaces the catalog's endpoint.  Options that compete and were both given in the task are left alone (they
+    are refused as mutually exclusive)."""
+    dropped = []
+
+    def drop(option):
+        params[option] = None
+        dropped.append(option)
+    secrets = [option for option in ('api_key', 'password') if params.get(option)]
+    if params.get('auth_token') and secrets:
+        if _from_env(params, 'auth_token'):
+            drop('auth_token')
+        elif all(_from_env(params, option) for option in secrets):
+            for option in secrets:
+                drop(option)
+    if params.get('api_key') and params.get('password'):
+        if _from_env(params, 'password'):
+            drop('password')
+        elif _from_env(params, 'api_key'):
+            drop('api_key')
+    if not params.get('auth_token') and params.get('backup_url') and _from_env(params, 'backup_url'):
+        drop('backup_url')
+    return dropped
+
+
 def check_auth(params):
     """The auth options' rules (the argument spec says the same; this also covers values from the environment)."""
+    resolve_env_credentials(params)
     if params.get('auth_token'):
         for other in ('api_key', 'password'):
             if params.get(other):

@@ -113,15 +113,38 @@ def test_check_auth_modes_and_messages():
         check_auth({'auth_token': 'abc'})
     assert err.value.option == 'backup_url'
     with pytest.raises(ValidationError) as err:
-        check_auth({'auth_token': 'sekrit-token', 'api_key': 'sekrit-key', 'backup_url': 'https://x',
-                    '_backupdr_env': {'api_key': 'RAX_API_KEY'}})
+        check_auth({'api_key': 'sekrit-key', '_backupdr_env': {'api_key': 'RAX_API_KEY'}})
+    assert err.value.option == 'username'
     assert 'RAX_API_KEY' in str(err.value) and 'sekrit' not in str(err.value)
+    with pytest.raises(ValidationError) as err:
+        check_auth({'auth_token': 'sekrit-token', 'api_key': 'sekrit-key', 'backup_url': 'https://x'})
+    assert 'mutually exclusive' in str(err.value) and 'sekrit' not in str(err.value)
     with pytest.raises(ValidationError) as err:
         check_auth({'api_key': 'k'})
     assert err.value.option == 'username'
     with pytest.raises(ValidationError) as err:
         check_auth({'username': 'u'})
     assert err.value.option == 'api_key'
+
+
+def test_credentials_from_the_task_win_over_the_environment():
+    env = {'api_key': 'RAX_API_KEY', 'password': 'RAX_PASSWORD', 'auth_token': 'RAX_AUTH_TOKEN',
+           'backup_url': 'RAX_BACKUP_URL'}
+    # everything from the environment (the simulator publishes them all): the API key wins
+    params = {'username': 'u', 'api_key': 'k', 'password': 'p', 'auth_token': 't', 'backup_url': 'https://b/v1.0/1',
+              '_backupdr_env': dict(env)}
+    assert check_auth(params) == 'identity'
+    assert (params['api_key'], params['password'], params['auth_token'], params['backup_url']) == ('k', None, None, None)
+    # a password in the task beats an API key from the environment
+    params = {'username': 'u', 'api_key': 'k', 'password': 'p', '_backupdr_env': {'api_key': 'RAX_API_KEY'}}
+    assert check_auth(params) == 'identity' and params['api_key'] is None and params['password'] == 'p'
+    # a token in the task beats secrets from the environment, and keeps its backup_url
+    params = {'username': 'u', 'api_key': 'k', 'auth_token': 't', 'backup_url': 'https://b/v1.0/1',
+              '_backupdr_env': {'api_key': 'RAX_API_KEY', 'backup_url': 'RAX_BACKUP_URL'}}
+    assert check_auth(params) == 'token' and params['api_key'] is None and params['backup_url']
+    # both in the task: refused
+    with pytest.raises(ValidationError):
+        check_auth({'username': 'u', 'api_key': 'k', 'password': 'p'})
 
 
 def test_region_and_endpoints():
