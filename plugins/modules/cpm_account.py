@@ -161,8 +161,8 @@ EXAMPLES = r"""
     name: dr-vault-2
     kind: dr
     authentication: iam_user
-    aws_access_key: AKIAEXAMPLEDR0000001
-    aws_secret_key: "{{ dr_secret_key }}"
+    aws_access_key: AKIAIOSFODNN7EXAMPLE
+    aws_secret_key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY  # from a vault
     allow_deleting_snapshots: true
 
 - name: A workload account reached by assuming a role from prod
@@ -179,8 +179,8 @@ EXAMPLES = r"""
     name: dr-vault-2
     kind: dr
     authentication: iam_user
-    aws_access_key: AKIAEXAMPLEDR0000001
-    aws_secret_key: "{{ new_dr_secret_key }}"
+    aws_access_key: AKIAIOSFODNN7EXAMPLE
+    aws_secret_key: je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY  # from a vault
     update_secret: always
 """
 

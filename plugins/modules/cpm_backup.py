@@ -85,6 +85,17 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: A policy protecting a volume
+  backupdr.cloud.cpm_policy:
+    name: web
+    account: main
+
+- name: Its target
+  backupdr.cloud.cpm_policy_targets:
+    policy: web
+    targets:
+      - {kind: volume, region: us-east-1, id: vol-ac572e225cd6e9379}
+
 - name: Back up policy web before the upgrade, unless it was backed up in the last hour
   backupdr.cloud.cpm_backup:
     policy: web
@@ -101,7 +112,7 @@ EXAMPLES = r"""
     wait: false
   register: started
 
-- name: Follow it later (attaches to the running backup)
+- name: Follow it (attaches to the running backup), with its DR copy
   backupdr.cloud.cpm_backup:
     policy: web
     wait_for_dr: true

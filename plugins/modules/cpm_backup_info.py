@@ -137,23 +137,22 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: The last 5 backups of policy web, with their snapshots
+- name: The last 5 backups, newest first, with their snapshots
   backupdr.cloud.cpm_backup_info:
-    policy: web
     limit: 5
     snapshots: summary
-  register: web_backups
+  register: recent
 
-- name: Failed backups of today
+- name: Failed backups of today, with their logs
   backupdr.cloud.cpm_backup_info:
     status: failed
     start_time: "{{ now(utc=true, fmt='%Y-%m-%d') }}"
     logs: true
 
-- name: Backups that included an instance
+- name: The last backup that included an instance
   backupdr.cloud.cpm_backup_info:
     search_by:
-      instance: i-0123456789abcdef0
+      instance: i-37182662be9c663f7
     limit: 1
 """
 

@@ -256,6 +256,12 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: A nightly schedule
+  backupdr.cloud.cpm_schedule:
+    name: nightly
+    every_unit: days
+    every_how_many: 1
+
 - name: A daily policy for the main account, with retries, DR to us-west-2 and copies to S3
   backupdr.cloud.cpm_policy:
     name: web

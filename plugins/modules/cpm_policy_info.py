@@ -96,7 +96,7 @@ EXAMPLES = r"""
 
 - name: Which policies protect this instance?
   backupdr.cloud.cpm_policy_info:
-    resource: [i-0123456789abcdef0]
+    resource: [i-37182662be9c663f7]
   register: protecting
 
 - name: Back each of them up before the change

@@ -202,41 +202,48 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: A policy for the main account
+  backupdr.cloud.cpm_policy:
+    name: web
+    account: main
+
 - name: Protect two instances (one with a volume selection), a database and a table
   backupdr.cloud.cpm_policy_targets:
     policy: web
     targets:
       - kind: instance
         region: us-east-1
-        id: i-0123456789abcdef0
+        id: i-37182662be9c663f7
         ami_backup_option: single_ami
       - kind: instance
         region: us-east-1
-        id: i-0fedcba9876543210
+        id: i-89c05ff1dcc5130b3
         which_volumes: exclude_selected
-        volumes: [vol-0aaaabbbbccccdddd]
+        volumes: [vol-c9888984b561176ce]
       - kind: rds_database
         region: us-east-1
-        id: orders-db
+        id: main-mysql-1
       - kind: dynamodb_table
         region: us-east-1
-        name: orders
+        name: main-orders
   register: protected
 
-- name: Exactly these instances, nothing else (tag-scanned targets kept)
+- name: Exactly these instances, nothing else (targets added by CPM's tag scan are kept)
   backupdr.cloud.cpm_policy_targets:
     policy: web
     purge: true
-    targets: "{{ web_instance_ids | map('community.general.dict_kv', 'id') | map('combine', {'kind': 'instance', 'region': 'us-east-1'}) }}"
+    targets:
+      - {kind: instance, region: us-east-1, id: i-37182662be9c663f7}
+      - {kind: instance, region: us-east-1, id: i-89c05ff1dcc5130b3}
 
-- name: Stop protecting a volume
+- name: Stop protecting the second instance
   backupdr.cloud.cpm_policy_targets:
     policy: web
     state: absent
     targets:
-      - kind: volume
+      - kind: instance
         region: us-east-1
-        id: vol-0123456789abcdef0
+        id: i-89c05ff1dcc5130b3
 
 - name: Remove every target of the policy
   backupdr.cloud.cpm_policy_targets:

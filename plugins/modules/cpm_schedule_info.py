@@ -67,13 +67,9 @@ EXAMPLES = r"""
     run_times_days: 2
   register: nightly
 
-- name: Show when it runs next
-  ansible.builtin.debug:
-    msg: "{{ nightly.schedules[0].run_times | map(attribute='time') | first | default('never') }}"
-
-- name: The schedules of policy web
+- name: The schedules by frequency, the most frequent first
   backupdr.cloud.cpm_schedule_info:
-    policy: web
+    ordering: every_unit
 """
 
 RETURN = r"""
