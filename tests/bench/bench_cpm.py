@@ -7,6 +7,10 @@
 tag, 10 targets, a policy lookup by resource and a backup before a change), run twice with one token cache:
 requests, writes and token requests of each run; the re-run must write nothing.
 
+``tokens``: a play of 50 info tasks (``cpm_schedule_info`` and ``cpm_policy_info`` alternating) with a fresh
+token cache: token requests and all requests; the same as 5 tasks on each of 10 hosts with ``forks: 10`` (ten
+module processes race for the first token); and with ``token_cache: false`` (what the cache saves).
+
 ``targets``: 200 instances made targets of a policy with one ``cpm_policy_targets`` task
 (tests/bench/cpm_targets_modules.yml) against the same job written with ``ansible.builtin.uri``
 (tests/bench/cpm_targets_uri.yml): wall time and requests, creating and converged.
@@ -141,6 +145,35 @@ def run_play(sim, args, workdir):
     return dict(tasks=6, targets=len(targets), first_run=first, rerun=second)
 
 
+def write_token_play(path, tasks=50, hosts=1):
+    lines = ['---', '- name: CPM reads', '  hosts: bench', '  connection: local', '  gather_facts: false', '  tasks:']
+    for index in range(tasks):
+        module = 'cpm_policy_info' if index % 2 else 'cpm_schedule_info'
+        lines += ['    - name: Read %d' % index, '      backupdr.cloud.%s:' % module]
+    with open(path, 'w', encoding='utf-8') as handle:
+        handle.write('\n'.join(lines) + '\n')
+    inventory = path + '.hosts'
+    with open(inventory, 'w', encoding='utf-8') as handle:
+        handle.write('[bench]\n' + ''.join('bench-%02d\n' % i for i in range(hosts)))
+    return inventory
+
+
+def run_tokens(sim, args, workdir):
+    """Token requests of 50-task plays (see the module docstring)."""
+    admin(sim, 'POST', '/_sim/reset', {'service': SERVICE})
+    out = {}
+    for label, tasks, hosts, forks, cache in (('sequential', 50, 1, 1, 'true'), ('forks_10', 5, 10, 10, 'true'),
+                                              ('no_token_cache', 50, 1, 1, 'false')):
+        token_dir = os.path.join(workdir, 'tokens_' + label)
+        shutil.rmtree(token_dir, ignore_errors=True)
+        play = os.path.join(workdir, 'cpm_tokens_%s.yml' % label)
+        inventory = write_token_play(play, tasks, hosts)
+        figures = playbook(sim, args, play, dict(BACKUPDR_TOKEN_CACHE_DIR=token_dir, BACKUPDR_TOKEN_CACHE=cache,
+                                                 ANSIBLE_FORKS=str(forks)), '-i', inventory)
+        out[label] = dict(figures, tasks=tasks * hosts, hosts=hosts, forks=forks)
+    return out
+
+
 def run_targets(sim, args, workdir, count=200):
     """(b) ``count`` targets: one module task against a ``uri`` loop, creating and converged."""
     out = dict(count=count)
@@ -255,7 +288,7 @@ def main(argv=None):
     parser.add_argument('--sim-file', required=True, help='the simulator ready file (.sim/ready.json) or a file of its variables')
     parser.add_argument('--ansible-bin-dir', help='directory holding ansible-playbook and ansible-inventory (default: PATH)')
     parser.add_argument('--collections-path', help='ANSIBLE_COLLECTIONS_PATH holding backupdr.cloud')
-    parser.add_argument('--only', choices=['play', 'targets', 'inventory'], action='append')
+    parser.add_argument('--only', choices=['play', 'tokens', 'targets', 'inventory'], action='append')
     parser.add_argument('--count', type=int, default=5000, help='protected resources in the inventory (default 5000)')
     parser.add_argument('--targets', type=int, default=200, help='targets converged in one task (default 200)')
     parser.add_argument('--latency', type=float, default=0.02, help='seconds added to every request (default 0.02)')
@@ -263,7 +296,7 @@ def main(argv=None):
     parser.add_argument('--workdir', help='directory for plays, inventory files, output and caches (default: temp)')
     args = parser.parse_args(argv)
     sim = load_vars(args.sim_file)
-    wanted = args.only or ['play', 'targets', 'inventory']
+    wanted = args.only or ['play', 'tokens', 'targets', 'inventory']
     workdir = args.workdir or tempfile.mkdtemp(prefix='bench_cpm.')
     if not os.path.isdir(workdir):
         os.makedirs(workdir)
@@ -271,6 +304,8 @@ def main(argv=None):
     try:
         if 'play' in wanted:
             figures['play'] = run_play(sim, args, workdir)
+        if 'tokens' in wanted:
+            figures['tokens'] = run_tokens(sim, args, workdir)
         if 'targets' in wanted:
             figures['targets'] = run_targets(sim, args, workdir, args.targets)
         if 'inventory' in wanted:
