@@ -60,7 +60,11 @@ class PrivateDir:
     def _private_dir(self, create):
         try:
             if create and not os.path.isdir(self.directory):
-                os.makedirs(self.directory, mode=0o700)
+                try:
+                    os.makedirs(self.directory, mode=0o700)
+                except OSError:
+                    if not os.path.isdir(self.directory):  # another fork made it first: fine
+                        raise
             info = os.stat(self.directory)
         except OSError as exc:
             if create:

@@ -174,20 +174,24 @@ def collection_env_vars(coll):
     found = {}
     for sub in ('module_utils', 'modules'):
         directory = os.path.join(coll, 'plugins', sub)
-        for name in sorted(os.listdir(directory)) if os.path.isdir(directory) else ():
-            if not name.endswith('.py'):
-                continue
-            path = os.path.join(directory, name)
-            with open(path, encoding='utf-8') as handle:
-                tree = ast.parse(handle.read(), path)
-            for option, keywords in _spec_entries(tree):
-                names = _fallback_env_names(keywords.get('fallback'))
-                for env in names or ():
-                    found.setdefault(env, []).append({
-                        'option': option, 'no_log': _is_true(keywords.get('no_log')),
-                        'required': _is_true(keywords.get('required')),
-                        'file': os.path.join('plugins', sub, name), 'service': name[:-3],
-                    })
+        for root, dummy, files in sorted(os.walk(directory)) if os.path.isdir(directory) else ():
+            package = os.path.relpath(root, directory)
+            for name in sorted(files):
+                if not name.endswith('.py'):
+                    continue
+                path = os.path.join(root, name)
+                with open(path, encoding='utf-8') as handle:
+                    tree = ast.parse(handle.read(), path)
+                # A service's subpackage (module_utils/cpm/...) counts as that service.
+                service = package.split(os.sep)[0] if package != '.' else name[:-3]
+                for option, keywords in _spec_entries(tree):
+                    names = _fallback_env_names(keywords.get('fallback'))
+                    for env in names or ():
+                        found.setdefault(env, []).append({
+                            'option': option, 'no_log': _is_true(keywords.get('no_log')),
+                            'required': _is_true(keywords.get('required')),
+                            'file': os.path.relpath(path, coll), 'service': service,
+                        })
     # one entry per variable: no_log when any option reading it is; every (service, required) kept
     merged = {}
     for env, infos in found.items():

@@ -59,6 +59,7 @@ URL_REWRITES = (
     ('https://api.cloudendure.com/latest/', 'cloudendure_api_url'),
     ('https://console.cloudendure.com/api/latest/', 'cloudendure_api_url'),
     ('https://identity.api.rackspacecloud.com/v2.0', 'rax_identity_url'),
+    ('https://cpm.example.com/api/', 'cpm_api_url'),
 )
 
 # Absolute directories the examples may use for local files; they are moved into the block's work directory

@@ -114,6 +114,14 @@ class DirectoryFamily(Family):
                 'profile': dict(user['profile'], applied_managed_users=list(user['profile']['applied_managed_users'])),
                 'user_type': user['user_type'], 'username': user['username']}
 
+    def user_view(self, user):
+        """One user (or delegate, in the users shape) as the API shows it, with fresh counts (part 3)."""
+        return self.render_user(user, self._counts())
+
+    def counts(self):
+        """{'accounts'|'policies'|'frozen': {user id: number}} (part 3 renders delegates with them)."""
+        return self._counts()
+
     def _counts(self):
         svc = self.svc
         counts = {'accounts': {}, 'policies': {}, 'frozen': {}}
@@ -242,6 +250,9 @@ class DirectoryFamily(Family):
         user = self.add_user(username, user_type, email=str(params.get('email') or ''), managed=user_type == 'managed',
                              api_key=api_key, original_user=original if user_type == 'delegate' else None,
                              flags=params.get('flags') if user_type == 'delegate' else None)
+        if params.get('is_external_authentication'):  # an IdP user (part 3, D60): no password operations, no updates
+            user['profile']['is_external_authentication'] = True
+            user['profile']['domain_name'] = str(params.get('domain_name') or 'example.com')
         if user_type == 'managed':
             self.users[ROOT_ID]['profile']['applied_managed_users'].append(user['id'])
         return dict(user, profile=dict(user['profile']))

@@ -214,6 +214,7 @@ class SchedulesFamily(Family):
     def renderer(self):
         """Render function sharing one count of the policies per schedule."""
         counts = self.svc.policies.schedule_counts()
+        report_counts = self.svc.scheduled_reports.schedule_counts() if hasattr(self.svc, 'scheduled_reports') else {}
 
         def render(schedule):
             out = {'id': schedule['id'], 'name': schedule['name'], 'description': schedule['description'],
@@ -226,7 +227,7 @@ class SchedulesFamily(Family):
             out['timezone'] = schedule['timezone']
             out['num_policies'] = counts.get(schedule['id'], 0)
             out['num_recovery_scenarios'] = 0
-            out['num_scheduled_reports'] = 0
+            out['num_scheduled_reports'] = report_counts.get(schedule['id'], 0)  # part 3 (D78)
             return out
         return render
 
@@ -262,13 +263,14 @@ class SchedulesFamily(Family):
                               'invalid_choice') from exc
             return policy is not None and schedule['id'] in policy['schedules']
 
-        def in_report(_schedule, raw):
+        def in_report(schedule, raw):
             try:
-                int(raw)
+                report_id = int(raw)
             except ValueError as exc:
                 raise invalid('scheduled_report', 'Select a valid choice. That choice is not one of the available '
                               'choices.', 'invalid_choice') from exc
-            return False  # no scheduled reports in this part of the simulator
+            reports = getattr(self.svc, 'scheduled_reports', None)  # part 3 (D78)
+            return reports is not None and reports.uses_schedule(report_id, schedule['id'])
 
         related = {}
         for policy in policies.values():

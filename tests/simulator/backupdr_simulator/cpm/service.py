@@ -20,6 +20,7 @@ from .inventory import InventoryFamily
 from .policies import PoliciesFamily
 from .schedules import SchedulesFamily
 from .targets import TargetsFamily
+from .administration import PART3_FAMILIES, ROOT_PASSWORD
 from . import bulk
 
 PREFIX = '/cpm/'
@@ -28,6 +29,7 @@ API_ROOT = 'api/'
 #: Families in reset order (later families may refer to earlier ones while populating).
 FAMILIES = (AuthFamily, DirectoryFamily, InventoryFamily, AccountsFamily, SchedulesFamily, PoliciesFamily,
             TargetsFamily, BackupsFamily)
+FAMILIES += PART3_FAMILIES  # part 3: users, IdP, workers, resource control, costs, reports, alerts, settings, system
 
 #: Keys holding CPM record ids (or lists of them): strings when ``id_type`` is ``str`` (D12).
 ID_KEYS = frozenset(('id', 'user', 'account', 'policy', 'assume_from_account', 'repository', 'dr_account',
@@ -97,6 +99,7 @@ class CPMService(Service):
         simulator = self.simulator
         keys = dict((row[1], row[5]) for row in DEFAULT_USERS)
         variables = dict((var, keys[username]) for var, username in PUBLISHED_USERS)
+        variables['cpm_root_password'] = ROOT_PASSWORD  # part 3: POST users/me/change_password/ (D60)
         if simulator is not None and simulator.http_url:
             info['url'] = simulator.http_url + PREFIX + API_ROOT
             variables['cpm_api_url'] = info['url']
@@ -104,7 +107,7 @@ class CPMService(Service):
                 info['https_url'] = simulator.https_url + PREFIX + API_ROOT
                 variables['cpm_https_url'] = info['https_url']
         info['vars'] = variables
-        info['secret_vars'] = list(SECRET_VARS)
+        info['secret_vars'] = list(SECRET_VARS) + ['cpm_root_password']
         return info
 
     def identify(self, request):
