@@ -23,6 +23,7 @@ if SIM_DIR not in sys.path:
 from backupdr_simulator.core import Simulator  # noqa: E402
 from backupdr_simulator.cpm import CPMService  # noqa: E402
 from backupdr_simulator.cpm.directory import DEFAULT_USERS  # noqa: E402
+from backupdr_simulator.cpm.administration import PART3_FAMILIES  # noqa: E402
 from backupdr_simulator.cpm.users import DEFAULT_PASSWORDS  # noqa: E402
 
 KEYS = dict((row[1], row[5]) for row in DEFAULT_USERS)
@@ -139,16 +140,21 @@ def new_user(cpm, username='alice', managed=False, **profile):  # pylint: disabl
 # -- credentials ---------------------------------------------------------------------------------
 
 
-def test_root_password_published_and_secret(sim):  # pylint: disable=redefined-outer-name
-    info = sim.ready_info()['services']['cpm']
-    assert info['vars']['cpm_root_password'] == DEFAULT_PASSWORDS['root']
-    assert 'cpm_root_password' in info['secret_vars'] and 'cpm_api_key' in info['secret_vars']
+def test_default_passwords_admin(cpm):  # pylint: disable=redefined-outer-name
+    passwords = cpm.admin('GET', 'cpm/passwords')['passwords']
+    assert passwords['root'] == DEFAULT_PASSWORDS['root'] and set(passwords) == set(DEFAULT_PASSWORDS)
+    assert 'cpm_root_password' not in cpm.sim.ready_info()['services']['cpm']['vars']  # not published (see README)
+    cpm.ok(cpm.post('users/me/change_password/', {'old_password': DEFAULT_PASSWORDS['root'],
+                                                  'new_password': 'Fresh-secret-pass'}), 201)
+    assert 'root' not in cpm.admin('GET', 'cpm/passwords')['passwords']
 
 
-def test_route_table_covers_the_seed(sim):  # pylint: disable=redefined-outer-name
+def test_route_table_part3(sim):  # pylint: disable=redefined-outer-name
     service = sim.services['cpm']
     table = service.route_table()
-    assert len(table) == len(set((m, p) for m, p, _s, _l in table)) == 350
+    assert len(table) == len(set((m, p) for m, p, _s, _l in table))
+    mine = [r for family in service.families if type(family) in PART3_FAMILIES for r in family.routes()]
+    assert len(mine) == 136
     assert ('POST', '/api/settings/identifier/', '1.1.0', 44729) in table
     assert ('PUT', '/api/settings/identifier/', '1.4.0', 44854) in table
 

@@ -19,7 +19,7 @@ from .workers import WorkersFamily
 
 PART3_FAMILIES = (PeopleFamily, IdentityProviderFamily, WorkersFamily, ResourceControlFamily, CostsFamily, ReportsFamily,
                   ScheduledReportsFamily, AlertsFamily, SettingsFamily, SystemFamily)
-#: Published in the ready file (``cpm_root_password``, a secret var): the root user's password (Ch.26.3).
+#: The root user's password after a reset (``GET /_sim/cpm/passwords``; for users/me/change_password/).
 ROOT_PASSWORD = DEFAULT_PASSWORDS['root']
 
 __all__ = ['PART3_FAMILIES', 'ROOT_PASSWORD']

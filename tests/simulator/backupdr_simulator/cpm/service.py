@@ -20,7 +20,7 @@ from .inventory import InventoryFamily
 from .policies import PoliciesFamily
 from .schedules import SchedulesFamily
 from .targets import TargetsFamily
-from .administration import PART3_FAMILIES, ROOT_PASSWORD
+from .administration import PART3_FAMILIES
 from . import bulk
 
 PREFIX = '/cpm/'
@@ -99,7 +99,6 @@ class CPMService(Service):
         simulator = self.simulator
         keys = dict((row[1], row[5]) for row in DEFAULT_USERS)
         variables = dict((var, keys[username]) for var, username in PUBLISHED_USERS)
-        variables['cpm_root_password'] = ROOT_PASSWORD  # part 3: POST users/me/change_password/ (D60)
         if simulator is not None and simulator.http_url:
             info['url'] = simulator.http_url + PREFIX + API_ROOT
             variables['cpm_api_url'] = info['url']
@@ -107,7 +106,7 @@ class CPMService(Service):
                 info['https_url'] = simulator.https_url + PREFIX + API_ROOT
                 variables['cpm_https_url'] = info['https_url']
         info['vars'] = variables
-        info['secret_vars'] = list(SECRET_VARS) + ['cpm_root_password']
+        info['secret_vars'] = list(SECRET_VARS)
         return info
 
     def identify(self, request):

@@ -20,7 +20,7 @@ from .helpers import check_email, empty, put_mode, raise_errors, register_knobs,
 KNOBS = {'user_delete_status': '204', 'license_max_users': 0}
 KNOB_CHOICES = {'user_delete_status': ('204', '200')}
 
-#: Passwords of the default users (``cpm_root_password`` is published in the ready file).
+#: Passwords of the default users (admin ``GET passwords`` lists those not changed since the reset).
 DEFAULT_PASSWORDS = {
     'root': 'Sim-cpm-root-Pw-8Rk2Vn5q', 'tenant': 'Sim-cpm-tenant-Pw-3Hd7Lx1c', 'managed': 'Sim-cpm-managed-Pw-6Qw4Zt9e',
     'operator': 'Sim-cpm-operator-Pw-2Mb8Ks5j', 'auditor': 'Sim-cpm-auditor-Pw-9Tf1Yg4u',
@@ -357,6 +357,10 @@ class PeopleFamily(Family):
             user = self._admin_user(params.get('user'))
             return {'user': user['id'], 'ok': self.check_password(user['id'], params.get('password')),
                     'changes': sum(1 for c in self.password_changes if c['user'] == user['id'])}
+        if action == 'passwords' and method == 'GET':  # the default users' passwords, while they are unchanged
+            return {'passwords': dict((name, password) for name, password in DEFAULT_PASSWORDS.items()
+                                      if any(u['username'] == name and self.check_password(u['id'], password)
+                                             for u in self.svc.directory.users.values()))}
         if action == 'user-api-key' and method == 'POST':
             user = self._admin_user(params.get('user'))
             api_key = params.get('api_key') or 'sim-cpm-%s-key-%s' % (user['username'], secrets.token_hex(8))
