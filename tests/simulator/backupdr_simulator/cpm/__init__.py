@@ -276,6 +276,221 @@ Resources
        policies (one daily schedule each) and regions; a share of the policies
        has a successful backup an hour old, a share a failed one, the rest
        none (parameters in ``bulk.seed``).
+
+Part 2: recovery (Ch.7 recover calls and instance helpers, Ch.4 clone VPC,
+Ch.8, Ch.11, Ch.12, Ch.14, Ch.15, Ch.20 writes, the Ch.13 aborts).  Modules
+``recoveries``, ``scenarios``, ``explore``, ``freezer``, ``repositories``,
+``vpcs``; each registers its knobs on the service (``register_knobs``).
+  D23. Permissions (the seed's flag names that are no delegate flag mapped to
+       the nearest one): the 13 recover calls, DELETE recoveries/{id}/,
+       scenario runs and records PUT/DELETE, clone VPC, and explore session
+       writes and file listings need ``allow_recovery`` for delegates ("allow
+       perform recovery", "allow_file_level_restore"); the recovery-from-S3
+       abort needs ``allow_backup_changes`` (as the copy-to-S3 abort);
+       scenario and scenario target writes ``allow_backup_changes``; S3
+       repository writes ``allow_account_changes`` ("allowed_change_account").
+       Explore sessions also need the owner's profile
+       ``allow_file_level_recovery`` (403).  Reads follow D5.  Record
+       references part 1 does not stringify (``schedule``,
+       ``recovery_destination_account``, ``recovery_scenario``,
+       ``recovery_scenario_record``, ...) follow ``id_type`` too.
+  D24. Recover calls (L6674 ... L18966): 404 unless the snapshot record is of
+       that family in that (visible, started) backup; then 400 (field errors,
+       then cross-field ones); then 412.  Bodies are the seed's; nothing is
+       required but ``aws_resource_id`` (RDS, Aurora, Redshift),
+       ``aws_dbinstance_id`` (Aurora), ``aws_resource_name`` (DynamoDB),
+       ``retrieve_options.retrieval_tier`` and the three worker fields.
+       Defaults: preserve_tags true, num_instances_to_recover 1, target_efs N
+       (new), auto_assign_public_ip default; restore_from S (a Windows
+       instance: I, and S -> 400 "For windows images we support only image
+       based instances."); ``instance_type`` is a free string (the seed's enum
+       is cut off, L13181).  Cross-field 400s: placement G without
+       placement_group; instance_volumes naming a volume the instance did not
+       have in that backup; additional_nics not offered by
+       ``aws_additional_nics/``; vpc_assign_ip not IPv4 or with more than one
+       instance; a zone outside the target region; attach_behaviour without
+       attach_to; an unknown ``region`` (volume from S3); retrieve_options
+       missing when the S3 copies are archived; an http proxy without its
+       address; ``to_account`` (an integer, or the RDS/Aurora string) not a
+       visible account.  ``credentials`` and the proxy password are accepted,
+       never stored or shown.  412 (the seed's "Recovery is possible on a
+       successful backup that wasn't deleted"): backup not B/A/S/M/G or marked
+       for deletion; snapshot record failed or deleted; an instance without
+       live volume snapshots or AMI; from S3: a volume that is not an
+       instance's (L18976), no live copy in S3; knob ``recovery_concurrency``
+       ``refuse``: a recovery of the same snapshot record in progress (default
+       ``allow``); the injected busy fault.
+  D25. Recovery records (L6809, Ch.14): exactly the seed's fields; ``account``
+       is the backup's account id (the seed says "Recovery associated user");
+       status P for ``recovery_seconds``, then R, or what admin
+       ``fail-next-recovery`` planned (A, F).  From S3: when the copies are
+       archived (tier A, admin ``archive-s3-copies``) ``glacier_retrieve_status``
+       goes Z -> I -> P -> S over ``glacier_retrieve_seconds`` first; then
+       ``s3_recover_status`` Z -> I -> P (progress) -> S (or the planned
+       S/V/R/F: R makes the recovery A, F makes it F) over
+       ``recovery_seconds``; native recoveries keep both sub-statuses Z at 0.
+       ``progress_percent`` is a one-element list (the seed's "< integer >
+       array"; knob ``progress_percent_type`` ``int``).  ``recovery_scenario_*``
+       are null unless a scenario run made the record (``recovery_scenario_id``
+       a string).  Knob ``recovery_record_detail`` ``extended`` adds
+       ``snapshot_record_id``, ``snapshot_family``, ``backed_up_resource_id``,
+       ``target_account``, ``target_region``, ``target_name`` and
+       ``recover_from_s3``, which the seed's record lacks.  Logs: start, the
+       phases, each recovered resource, failures, the end.
+  D26. ``recovered_resource_ids``: "NEW (original: ORIGINAL),..." of the
+       resources kept: an instance recovery lists the instance(s), then their
+       volumes; RDS/Aurora/Redshift the ``aws_resource_id`` asked, DynamoDB
+       the table name asked, EFS a new file system (or the original with
+       target_efs O), ``ami_handling`` O an AMI.  Knob ``recovered_ids_when``:
+       ``end`` (default: "" while P) or ``start`` (the ids planned at the 202).
+       A keeps all but the last planned resource (a single resource: kept,
+       with a warning); F and dry runs keep none ("").
+  D27. At the end a recovery may fail as AWS would: a resource with the new
+       name already exists in the target account and region (RDS, Aurora,
+       Redshift, DynamoDB: so a second identical named recovery fails), the
+       attach_to instance is missing, the original EFS is gone, the fixed IP
+       is in use.  Recovered resources enter the target account's AWS
+       inventory (``inventory.add_recovered``; account: to_account or the
+       snapshot's; region: to_region/region or the snapshot's), marked
+       ``recovered``.  The policy's ``last_recovery_time`` (DR families:
+       ``last_dr_recovery_time``) is set at the start.
+  D28. ``recoveries/`` filters and ordering as the seed lists; DELETE of a
+       recovery in progress -> 400; ``recover_from_s3/abort/`` -> 201 without
+       body for an S3 recovery in progress (400 otherwise): the running phase
+       goes G, then A a quarter of the phase later, the recovery F.
+  D29. Admin: ``fail-next-recovery {status R|A|F, s3_recover_status,
+       recovery_type, policy, count}``, ``GET recoveries``, ``add-backup
+       {policy, status, age_seconds}`` (a finished backup with snapshots, DR
+       twins and S3 copies as the policy says).
+  D30. Instance helpers (L12594-L12795): ``ami/`` lists the AMIs taken of the
+       instance in that backup (only/initial AMIs), else its image;
+       ``aws_additional_nics/`` two deterministic ENIs; ``find_similar_ami/``
+       E (the image, in its own region), N and A candidates; ``aws_region``,
+       ``exact_match``, ``account`` (a visible account) filter.
+  D31. Scenarios (Ch.15): the owner is the policy's; name optional ("");
+       defaults agent_script_timeout 100, flags false,
+       schedule_running_option D; recipients must be e-mail addresses;
+       schedule and destination account must be the owner's;
+       ``target_type_count`` is a JSON object string ``{"I": 2, "R": 1}``;
+       PUT per ``put_semantics`` (``policy`` is create-only).  A deleted
+       policy takes its scenarios; a deleted schedule or account becomes null;
+       schedules count them (``num_recovery_scenarios``).  Scheduled runs are
+       not simulated (admin ``run-scheduled-scenario`` does one: dry run with
+       option D, on the policy's latest recoverable backup).
+  D32. Scenario targets: ``aws_region``/``aws_resource_id`` are create-only
+       and must be protected by the policy in that region (400 on aws_region
+       when the policy has no target there, on aws_resource_id otherwise):
+       instances for I/S3I, volume targets or volumes of instance targets for
+       V/S3V/DRV, and so on (DynamoDB by table name or id); DR types need the
+       policy's DR, S3 types its copy to S3 (400 recovery_type).
+       ``configuration`` (a string, L34099) must be a JSON object valid as the
+       recover body of the type with every top-level field optional (errors
+       under ``configuration.<field>``); kept verbatim.  The same resource and
+       type twice -> 400 ``unique``; ``order`` defaults to the next number.
+  D33. Runs (L33920): 202 with the record (P); 400 (the seed lists no 412)
+       for a backup not of the policy, not recoverable, or no targets.  The
+       targets recover one after another in (order, id), each as a recovery
+       record linked to the run (dry runs too: nothing is created, ids "").
+       Missing names are generated ``<source>-rs<record id>``; the destination
+       account and region are the default to_account / to_region (DR types
+       take the twin in the destination region).  A target that cannot be
+       planned (no snapshot, 412 condition, invalid configuration) fails with
+       a log line; with ``endure`` false the rest is skipped after a failure.
+       Status: R when every target is R, F when none is R/A, else A.  Record
+       logs mirror the children's lines ("Target <id>: ...") and the pre/post
+       scripts when enabled.  Record PUT (L33249, release 1.0.0 as the seed
+       says) overwrites status and times and stops driving the run; DELETE of
+       a running record -> 400.
+  D34. Explore create (L22156): backup_record must be visible (400); 412 when
+       the backup is not recoverable, has nothing to explore, or
+       ``explore_max_sessions`` open sessions exist (0: no limit).  The
+       snapshots: native ones of the backup's account, or with ``region`` (a
+       region id) those in that region (DR copies), with ``from_account``
+       those held by that account; aws_instance_id (I: its volumes, narrowed
+       by aws_volume_ids), aws_volume_ids (V unless attached), else the first
+       instance (I), the independent volumes (V), an RDS database (D) or a
+       Redshift cluster (R); unknown ids -> 400.  ``attached_volume_ids``
+       lists one new volume id per volume snapshot; name
+       ``explore-<backup>-<resource>``; session_path ``/cpm/explore/<id>``.
+  D35. The tree: one top directory per volume (device name, or the volume id)
+       or database; Linux root, Windows root, data and database layouts of
+       4-6 small files (text lines or a 16 KiB block) whose bytes derive from
+       the source snapshot id (a DR copy shows the same files); knob
+       ``explore_large_file_mb`` adds ``large.bin`` to the first volume.
+       ``file_system_entries/``: ``path`` ("" is /, a file lists itself),
+       ``depth`` (default 1: the entries under path, each with children to
+       depth-1 levels; knob ``explore_listing`` ``target``: one item, the path
+       itself with its children), ``search`` (name contains, anywhere below
+       path, flat); ``depth`` of an item is its number of path components; an
+       unknown path -> 400.  ``download/`` {paths} -> 201 ``application/zip``
+       (any Accept) with every file under the paths, names without the leading
+       slash, fixed times and modes: identical bytes for the same selection;
+       files of 1 MiB or more stored, smaller ones deflated; no/empty/unknown
+       paths -> 400.
+  D36. Session time: U for ``explore_mount_seconds``, then N (or F: admin
+       ``fail-next-explore``); N expires ``explore_timeout`` seconds after the
+       last keep_alive (knob ``explore_activity_resets_timeout``: listings and
+       downloads count too): P for ``explore_expire_seconds``, then S.
+       DELETE -> 204 and P, then S (an ended session: no change).  Ended
+       sessions stay listed.  Listing, download and keep_alive of a session
+       that is not N -> 400.  keep_alive -> 200 without body.
+  D37. Admin: ``fail-next-explore``, ``expire-explore-sessions {session}``,
+       ``GET explore-files?session=ID`` (path, size, sha256 of every file).
+  D38. S3 repository create (L39820): account a visible backup account;
+       aws_region a region name; the bucket must exist in the account's AWS
+       inventory (knob ``strict_inventory``); names unique per owner (knob
+       ``unique_names``); ``license_max_s3_repositories`` (0: none) -> 403; the
+       owner is the account's.  PUT changes ``description`` only.
+  D39. DELETE (L40319) while policies use the repository: knob
+       ``repository_in_use`` ``400`` (default, ``non_field_errors``), ``403``,
+       or ``fail`` (204, then deletion_status F).  Otherwise 204 and
+       ``deletion_status`` I for ``repository_delete_seconds``, then the
+       repository is gone (404) with the S3 copies it held (their backups
+       settle: M -> D); admin ``fail-next-repository-delete`` makes it end F
+       (kept; DELETE again retries).  DELETE while I: 204, no change.
+       ``force/`` (L40366, 1.5.0) always succeeds: the policies lose the
+       repository (copy to S3 disabled), then as above.
+  D40. Policy S3 operations: admin ``start-s3-operation {policy, operation
+       archive|cleanup, seconds}`` sets ``is_archive_active`` /
+       ``is_s3_cleanup_active`` for that long, so the Ch.13 aborts have
+       something to abort; ``archive-s3-copies {backup}`` archives a backup's
+       S3 copies (tier A).
+  D41. Snapshot wipes of an account delete the snapshots held in it
+       (``snapshot_account``): a DR account's wipe deletes the DR copies it
+       holds, a backup account's the records of its backups held there
+       (cross-account DR copies stay).  Any finished backup settles (also
+       M/G/D: the S3 scope after the native one gives D); a running one is
+       purged when it ends.
+  D42. ``GET freezer/`` (L22899, deprecated, served) lists freezer items in
+       the to_freezer shape.  Freezer items outlive their policy's deletion
+       (knob ``freezer_survives_policy_delete``, default true; false: part 1's
+       cascade); a recovery from one shows ``frozen_item_name``.
+  D43. Captured VPCs (Ch.8): a capture (admin ``capture-vpcs {account}``; the
+       part-3 ``settings/capture_vpc/run/`` may call ``VpcsFamily.capture``)
+       records every VPC of the AWS inventory per region of each backup
+       account with ``capture_vpcs`` (or of the account named), one new record
+       per run (history: pick the latest ``capture_time``).  ``region`` filter
+       is a region id; ``search`` has no fields (ignored); ``template_size``
+       is the size of the template served without parameters.
+  D44. ``cloudformation_template/`` (L20602): 200 with the JSON template as an
+       attachment; to_vpc names the VPC, to_region its zones, to_account and
+       bucket_name are recorded in Metadata; unknown to_region/to_account ->
+       400.
+  D45. Clone VPC (L2846): licence knob ``license_capture_vpc`` (403);
+       from_vpc a captured VPC of that account, to_account visible, to_region
+       a region name (400); answer 201 without body (knob
+       ``clone_vpc_status`` ``200``).  The clone runs ``clone_vpc_seconds``:
+       log lines at the start, 30% and 60%, then "Clone VPC completed
+       successfully: new VPC vpc-..." (Info) or "Clone VPC failed: ..."
+       (Error: bucket_name not in the target account and region, or admin
+       ``fail-next-clone``).  There is no clone id: a clone is known by
+       (account, from_region, to_account, to_region, to_vpc) and its outcome
+       by the last line of its log.
+  D46. ``clone_vpc_log/`` (L2934): the log of the account's last clone that
+       matches the query (from_region, to_account, to_region, to_vpc; the
+       ``search`` parameter, whose fields are copied from the accounts list,
+       is ignored); ``captured_vpcs/logs/`` (L20462): the caller's last clone;
+       [] when none; JSON or text/csv.
 """
 
 from .service import CPMService

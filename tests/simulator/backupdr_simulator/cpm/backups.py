@@ -451,10 +451,15 @@ class BackupsFamily(Family):
             if scope == 'native' and record['family'] == 'copy_to_s3':
                 continue
             record['deletion_time'] = now
-        if backup['status'] in FINAL:
+        if backup['status'] not in ('I', 'P'):  # finished (B/A/S/F, or already M/G/D: D41)
             self._settle(backup)
         else:
             backup['purge_on_finish'] = True
+
+    def settle(self, backup):
+        """After snapshots were deleted elsewhere (S3 repository deletion): D or M when it is finished (D39)."""
+        if backup['status'] not in ('I', 'P'):
+            self._settle(backup)
 
     def _settle(self, backup):
         """A finished backup without snapshots left is D (M when only copies in S3 remain)."""
@@ -466,16 +471,30 @@ class BackupsFamily(Family):
             backup['status'] = 'M'
 
     def delete_snapshots(self, now, account=None, policy=None, scope='all'):
-        """Delete the snapshots of every backup of an account or a policy."""
+        """Delete the snapshots of every backup of a policy, or every snapshot held in an account (D41)."""
         for backup in self.backups.values():
-            if (account is not None and backup['account'] != account) or (policy is not None and backup['policy'] != policy):
+            if policy is not None and backup['policy'] != policy:
                 continue
-            self._delete_backup_snapshots(backup, now, scope)
+            if account is None:
+                self._delete_backup_snapshots(backup, now, scope)
+                continue
+            if backup['account'] == account and backup['status'] in ('I', 'P'):
+                backup['purge_on_finish'] = True
+                continue
+            held = [self.snapshots[r] for r in backup['snapshots']
+                    if self.snapshots[r].get('snapshot_account', backup['account']) == account]
+            for record in held:
+                if record['family'] != 'instances' and record['deletion_time'] is None:
+                    record['deletion_time'] = now
+            if held:
+                self.settle(backup)
 
     def drop_policy(self, policy_id):
-        """Forget the backup records (and snapshots) of a deleted policy."""
+        """Forget the backup records (and snapshots) of a deleted policy; freezer items stay (knob, D42)."""
+        keep = self.svc.config.get('freezer_survives_policy_delete', True)
         for backup in [b for b in self.backups.values() if b['policy'] == policy_id]:
-            self._drop(backup)
+            if not (keep and backup['is_freezer_item']):
+                self._drop(backup)
 
     def _drop(self, backup):
         for record_id in backup['snapshots']:

@@ -168,6 +168,50 @@ class InventoryFamily(Family):
             raise ValueError(kind)
         return self._store(account_id, region, kind, base)
 
+    def add_recovered(self, account_id, region, kind, aws_id, name=None, tags=None, **attrs):
+        """A resource created by a recovery (D27): ``aws_id`` is the new id (the new name for DynamoDB tables).
+
+        Instances take ``platform``, ``instance_type``, ``ip_address``, ``key_name`` and ``volumes`` (a list of
+        ``{aws_id, device, size, type}``); volumes take ``size``, ``volume_type``, ``zone``, ``attached_to`` and
+        ``device``; the other kinds get the attributes of a new resource of their kind.
+        """
+        self.ensure(account_id)  # the default estate first: explicit resources would replace it
+        tags = dict(tags or {})
+        if kind == 'instances':
+            volumes = attrs.pop('volumes', None) or []
+            instance = self.add_instance(account_id, region, name or aws_id, volumes=0, aws_id=aws_id, tags=tags,
+                                         platform=attrs.get('platform') or 'linux',
+                                         instance_type=attrs.get('instance_type') or 't3.medium')
+            if attrs.get('ip_address'):
+                instance['ip_address'] = attrs['ip_address']
+            if attrs.get('key_name'):
+                instance['key_name'] = attrs['key_name']
+            for volume in volumes:
+                self.add_volume(account_id, region, '%s-%s' % (name or aws_id, volume['aws_id']), size=volume['size'] or 8,
+                                volume_type=volume['type'] or 'gp3', attached_to=aws_id,
+                                device=volume['device'], zone=instance['zone'], aws_id=volume['aws_id'])
+                instance['volumes'].append(volume['aws_id'])
+            if volumes and volumes[0]['device']:
+                instance['root_device'] = volumes[0]['device']
+            instance['recovered'] = True
+            return instance
+        if kind == 'volumes':
+            volume = self.add_volume(account_id, region, name or aws_id, size=attrs.get('size') or 100,
+                                     volume_type=attrs.get('volume_type') or 'gp3', attached_to=attrs.get('attached_to'),
+                                     device=attrs.get('device'), zone=attrs.get('zone'), aws_id=aws_id, tags=tags)
+            if volume['attached_to']:
+                instance = self.find(account_id, region, 'instances', volume['attached_to'])
+                if instance is not None and aws_id not in instance['volumes']:
+                    instance['volumes'].append(aws_id)
+            volume['recovered'] = True
+            return volume
+        if kind == 'dynamodb_tables':
+            resource = self.add_simple(account_id, region, kind, aws_id, tags=tags)
+        else:
+            resource = self.add_simple(account_id, region, kind, name or aws_id, aws_id=aws_id, tags=tags)
+        resource['recovered'] = True
+        return resource
+
     def remove(self, account_id, region, aws_id):
         """Forget a resource (and the volumes of an instance); return it or None."""
         self.ensure(account_id)

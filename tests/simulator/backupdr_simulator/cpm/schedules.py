@@ -215,6 +215,7 @@ class SchedulesFamily(Family):
         """Render function sharing one count of the policies per schedule."""
         counts = self.svc.policies.schedule_counts()
         report_counts = self.svc.scheduled_reports.schedule_counts() if hasattr(self.svc, 'scheduled_reports') else {}
+        scenario_counts = self.svc.scenarios.count_by_schedule() if hasattr(self.svc, 'scenarios') else {}
 
         def render(schedule):
             out = {'id': schedule['id'], 'name': schedule['name'], 'description': schedule['description'],
@@ -226,7 +227,7 @@ class SchedulesFamily(Family):
             out['disable_times'] = [self.render_window(window) for window in schedule['disable_times']]
             out['timezone'] = schedule['timezone']
             out['num_policies'] = counts.get(schedule['id'], 0)
-            out['num_recovery_scenarios'] = 0
+            out['num_recovery_scenarios'] = scenario_counts.get(schedule['id'], 0)  # part 2 (D31)
             out['num_scheduled_reports'] = report_counts.get(schedule['id'], 0)  # part 3 (D78)
             return out
         return render

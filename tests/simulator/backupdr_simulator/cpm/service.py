@@ -20,6 +20,12 @@ from .inventory import InventoryFamily
 from .policies import PoliciesFamily
 from .schedules import SchedulesFamily
 from .targets import TargetsFamily
+from .explore import ExploreFamily
+from .freezer import FreezerFamily
+from .recoveries import RecoveriesFamily
+from .repositories import RepositoriesFamily
+from .scenarios import ScenariosFamily
+from .vpcs import VpcsFamily
 from .administration import PART3_FAMILIES
 from . import bulk
 
@@ -28,7 +34,8 @@ API_ROOT = 'api/'
 
 #: Families in reset order (later families may refer to earlier ones while populating).
 FAMILIES = (AuthFamily, DirectoryFamily, InventoryFamily, AccountsFamily, SchedulesFamily, PoliciesFamily,
-            TargetsFamily, BackupsFamily)
+            TargetsFamily, BackupsFamily,
+            RecoveriesFamily, ScenariosFamily, ExploreFamily, FreezerFamily, RepositoriesFamily, VpcsFamily)  # part 2
 FAMILIES += PART3_FAMILIES  # part 3: users, IdP, workers, resource control, costs, reports, alerts, settings, system
 
 #: Keys holding CPM record ids (or lists of them): strings when ``id_type`` is ``str`` (D12).
