@@ -142,11 +142,12 @@ EXAMPLES = r"""
     cloud_credentials:
       aws:
         access_key_id: AKIASIMULATOR0000001
-        secret_access_key: "{{ vault_aws_secret_access_key }}"
+        # AWS's documented example key; take yours from a vault
+        secret_access_key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
 
-- name: Rotate the password (the next tasks use the new one)
+- name: Rotate the password to a new random one, kept in credentials/cloudendure_password next to the playbook
   backupdr.cloud.cloudendure_account:
-    new_password: "{{ vault_cloudendure_new_password }}"
+    new_password: "{{ lookup('ansible.builtin.password', 'credentials/cloudendure_password length=24') }}"
   no_log: true
 """
 
