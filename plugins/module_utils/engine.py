@@ -683,7 +683,7 @@ HANDLED_ERRORS = (ApiError, ValidationError, PartialFailure, WaitTimeout, WaitFa
 def with_env_sources(module, msg, exc):
     """Add, to an authentication failure, which credentials came from environment variables."""
     sources = getattr(module, 'backupdr_env_sources', None) or {}
-    if not sources or getattr(exc, 'status', None) not in (401, 403):
+    if not sources or not getattr(exc, 'auth_failure', False):
         return msg
     given = [name for name in getattr(module, 'backupdr_env_options', ()) if name not in sources
              and module.params.get(name) not in (None, '')]

@@ -154,6 +154,8 @@ class ApiError(Exception):
         self.retryable = retryable
         #: Errors of follow-up requests (a look after a lost answer, a verification read) that failed too.
         self.followups = []
+        #: The service refused the credentials (a 401, or a service's own "bad credentials" answer).
+        self.auth_failure = status in (401, 403)
 
     def followed_by(self, other, doing):
         """Keep this (the first) error, and note that ``doing`` failed too with ``other``.

@@ -225,6 +225,18 @@ class CachedCredential:
         with _MEMORY_LOCK:
             _MEMORY[self.key] = entry
 
+    def remembered(self):
+        """The credential entry this process holds in memory, or None."""
+        with _MEMORY_LOCK:
+            return _MEMORY.get(self.key)
+
+    def forget(self):
+        """Forget this credential in memory and in the file cache (after a logout, say)."""
+        with _MEMORY_LOCK:
+            _MEMORY.pop(self.key, None)
+        if self.cache is not None:
+            self.cache.remove(self.key)
+
     def _refusal_key(self):
         return self.key + '-refused'
 

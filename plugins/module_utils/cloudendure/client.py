@@ -46,10 +46,7 @@ from ansible_collections.backupdr.cloud.plugins.module_utils.engine import ENV_S
 from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import (
     ApiError, HttpClient, api_argument_spec, backoff_delay, http_options, parse_retry_after,
 )
-# _MEMORY/_MEMORY_LOCK: CachedCredential has no public way to forget or install a credential (see the report).
-from ansible_collections.backupdr.cloud.plugins.module_utils.oauth import (
-    _MEMORY, _MEMORY_LOCK, CachedCredential, TokenCache, usable,
-)
+from ansible_collections.backupdr.cloud.plugins.module_utils.oauth import CachedCredential, TokenCache, usable
 from ansible_collections.backupdr.cloud.plugins.module_utils.private import digest
 from ansible_collections.backupdr.cloud.plugins.module_utils.validate import (
     ValidationError, check_header_value, check_single_line, check_url, pattern,
@@ -498,15 +495,11 @@ class CloudEndureSession(CachedCredential):
 
     def drop(self):
         """Forget this credential's session in memory and in the cache."""
-        with _MEMORY_LOCK:
-            _MEMORY.pop(self.key, None)
-        if self.cache is not None:
-            self.cache.remove(self.key)
+        self.forget()
 
     def current(self):
         """The session entry this process holds in memory, or None."""
-        with _MEMORY_LOCK:
-            return _MEMORY.get(self.key)
+        return self.remembered()
 
 
 class _NoLock:
