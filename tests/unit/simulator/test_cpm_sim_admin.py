@@ -263,8 +263,8 @@ def test_external_users_and_passwords(cpm):  # pylint: disable=redefined-outer-n
     assert cpm.admin('POST', 'cpm/password-check', {'user': 'root', 'password': 'An0ther-secret-pass'})['ok']
     cpm.ok(cpm.post('users/me/change_password/', {'old_password': DEFAULT_PASSWORDS['operator'],
                                                   'new_password': 'Op3rator-new-pass'}, who='operator'), 201)
-    assert codes(cpm.post('users/me/change_password/', {}), 400) == {'old_password': ['required'],
-                                                                    'new_password': ['required']}
+    assert codes(cpm.post('users/me/change_password/', {}), 400) == {
+        'old_password': ['required'], 'new_password': ['required']}
 
 
 def test_user_api_key_admin_and_root_profile(cpm):  # pylint: disable=redefined-outer-name

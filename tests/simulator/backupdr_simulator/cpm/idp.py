@@ -276,4 +276,3 @@ class IdentityProviderFamily(Family):
             return {'settings': self.render(), 'x509cert_set': bool(self.settings['x509cert']), 'tests': list(self.tests),
                     'groups': [dict(g) for g in self.groups.values()]}
         return NotImplemented
-

@@ -15,6 +15,7 @@ import re
 import secrets
 import time
 
+from ..core import AdminError
 from .api import ApiError, Family, Route, forbidden, iso, page_response, parse_datetime
 from .backups import SNAPSHOT_TYPE
 from .helpers import (check_params, csv_cell, csv_download, csv_text, csv_time, is_root, is_root_delegate, register_knobs, sign_csv,
@@ -262,6 +263,20 @@ class ReportsFamily(Family):
         before = len(self.audit)
         self.audit = [e for e in self.audit if e['time'] >= horizon]
         return before - len(self.audit)
+
+    def admin(self, action, method, params):
+        if action == 'audit-event' and method == 'POST':
+            username = params.get('username', 'root')
+            if not any(u['username'] == username for u in self.svc.directory.users.values()):
+                raise AdminError(404, 'user %r not found' % (username,))
+            when = params.get('time')
+            event = self.add_audit(username, str(params.get('event_type') or 'Custom'),
+                                   str(params.get('log') or 'An event recorded by the simulator.'),
+                                   time.time() if when is None else float(when))
+            return {'ok': True, 'event': dict(event, time=iso(event['time']))}
+        if action == 'audit' and method == 'GET':
+            return {'events': [dict(e, time=iso(e['time'])) for e in self.audit]}
+        return NotImplemented
 
     # -- serving ------------------------------------------------------------------------------
     def serve(self, call, name):
@@ -656,4 +671,3 @@ def order(rows, raw, allowed):
         present.sort(key=lambda r, k=key: r[k], reverse=descending)
         rows = missing + present if descending else present + missing
     return rows
-

@@ -226,9 +226,10 @@ class ResourceControlFamily(Family):
     # -- schedules (D67) --------------------------------------------------------------------
     def render_schedule(self, schedule):
         """An on/off schedule row."""
-        return str_ids(self.svc, {'group': schedule['group'], 'id': schedule['id'], 'last_modified': iso(schedule['last_modified']),
-                'turn_off_day': schedule['turn_off_day'], 'turn_off_time': schedule['turn_off_time'],
-                'turn_on_day': schedule['turn_on_day'], 'turn_on_time': schedule['turn_on_time']}, ('group',))
+        out = {'group': schedule['group'], 'id': schedule['id'], 'last_modified': iso(schedule['last_modified']),
+               'turn_off_day': schedule['turn_off_day'], 'turn_off_time': schedule['turn_off_time'],
+               'turn_on_day': schedule['turn_on_day'], 'turn_on_time': schedule['turn_on_time']}
+        return str_ids(self.svc, out, ('group',))
 
     def _check_schedule(self, values):
         rule = self.svc.config['rc_schedule_order']
@@ -429,18 +430,18 @@ class ResourceControlFamily(Family):
         if outcome != 'B' and getattr(self.svc, 'alerts', None) is not None:
             self.svc.alerts.add(record['user'], 'E' if outcome == 'F' else 'W', 'Resource Control',
                                 'Resource control operation %s' % STATUS_TEXT[outcome].lower(),
-                                'Operation %d of resource control group %s: %s.' % (record['id'], record['group_name'],
-                                                                                   STATUS_TEXT[outcome]), when=when)
+                                'Operation %d of resource control group %s: %s.' % (
+                                    record['id'], record['group_name'], STATUS_TEXT[outcome]), when=when)
         if record['marked_for_deletion']:
             self.records.pop(record['id'], None)
 
     # -- records ----------------------------------------------------------------------------
     def render_record(self, record):
         """An operation record."""
-        return str_ids(self.svc, {'account': record['account'], 'end_time': iso(record['end_time']), 'group': record['group'],
-                'id': record['id'], 'marked_for_deletion': record['marked_for_deletion'],
-                'operation': record['operation'], 'start_time': iso(record['begin']), 'status': record['status']},
-                       ('group',))
+        out = {'account': record['account'], 'end_time': iso(record['end_time']), 'group': record['group'],
+               'id': record['id'], 'marked_for_deletion': record['marked_for_deletion'],
+               'operation': record['operation'], 'start_time': iso(record['begin']), 'status': record['status']}
+        return str_ids(self.svc, out, ('group',))
 
     def _licensed(self):
         if not self.svc.config['license_resource_control']:
@@ -517,4 +518,3 @@ class ResourceControlFamily(Family):
                     'records': [dict(self.render_record(r), outcome=r['outcome'], aws_ids=list(r['aws_ids']),
                                      logs=list(r['logs'])) for r in self.records.values()]}
         return NotImplemented
-

@@ -216,9 +216,8 @@ class ScheduledReportsFamily(Family):
         if kind == 'D':
             rows = self._unprotected(scope, account)
             header = ('Account Name', 'Region', 'Resource ID', 'Resource Name', 'Resource Type', 'Username')
-            text = csv_text(header, [[csv_cell(row[k]) for k in ('account_name', 'aws_region', 'aws_resource_id',
-                                                                  'aws_resource_name', 'resource_type', 'username')]
-                                     for row in rows])
+            keys = ('account_name', 'aws_region', 'aws_resource_id', 'aws_resource_name', 'resource_type', 'username')
+            text = csv_text(header, [[csv_cell(row[k]) for k in keys] for row in rows])
             name = 'unprotected_resources'
         else:
             name = {'A': 'audit', 'B': 'backups', 'P': 'protected_resources', 'R': 'resource_control_operations',
@@ -269,4 +268,3 @@ class ScheduledReportsFamily(Family):
             self.runs = []
             return {'ok': True}
         return NotImplemented
-

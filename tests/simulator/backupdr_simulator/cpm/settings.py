@@ -438,8 +438,8 @@ class SettingsFamily(Family):
                             try:
                                 result = svc.targets.admin('tag-scan', 'POST', params)
                             except AdminError as exc:
-                                self._log('tagscan', when, 'Warning', 'Resource %s: %s' % (resource['aws_id'],
-                                                                                          exc.message), account['user'])
+                                self._log('tagscan', when, 'Warning', 'Resource %s: %s' % (
+                                    resource['aws_id'], exc.message), account['user'])
                                 continue
                             self._log('tagscan', when, 'Info', 'Resource %s added to policy %s%s.' % (
                                 resource['aws_id'], policy, ' (created)' if result.get('policy_created') else ''),
@@ -526,11 +526,12 @@ class SettingsFamily(Family):
         alerts = dict((k, record['alerts'][k]) for k in ('enabled', 'sns_alerts_topic_arn'))
         summary = dict((k, record['daily_summary'][k]) for k in ('enable_summary', 'sns_summary_topic_arn',
                                                                  'summary_daily_time', 'use_same_sns_topic'))
-        return str_ids(self.svc, {'alerts': alerts, 'daily_summary': summary, 'id': record['id'],
-                'include_managed_user_alerts': record['include_managed_user_alerts'],
-                'sns_access_key': record['sns_access_key'], 'sns_account': record['sns_account'],
-                'sns_authentication': record['sns_authentication'], 'sns_region': record['sns_region'],
-                'user': record['user']}, ('sns_account',))
+        out = {'alerts': alerts, 'daily_summary': summary, 'id': record['id'],
+               'include_managed_user_alerts': record['include_managed_user_alerts'],
+               'sns_access_key': record['sns_access_key'], 'sns_account': record['sns_account'],
+               'sns_authentication': record['sns_authentication'], 'sns_region': record['sns_region'],
+               'user': record['user']}
+        return str_ids(self.svc, out, ('sns_account',))
 
     def _notify_values(self, call, spec, current, mode, user_id):
         body = call.body_dict()
@@ -571,8 +572,8 @@ class SettingsFamily(Family):
         if alerts.get('create_new_topic'):
             alerts['sns_alerts_topic_arn'] = 'arn:aws:sns:%s:%s:N2WS-alerts-%s' % (values['sns_region'], number, username)
         if summary.get('create_new_summery_topic'):
-            summary['sns_summary_topic_arn'] = 'arn:aws:sns:%s:%s:N2WS-summary-%s' % (values['sns_region'], number,
-                                                                                       username)
+            summary['sns_summary_topic_arn'] = 'arn:aws:sns:%s:%s:N2WS-summary-%s' % (
+                values['sns_region'], number, username)
         if summary.get('use_same_sns_topic'):
             summary['sns_summary_topic_arn'] = alerts['sns_alerts_topic_arn']
         if alerts.get('add_user_email') and alerts['sns_alerts_topic_arn']:
@@ -691,4 +692,3 @@ class SettingsFamily(Family):
                                       for k, v in self.verifications.items()),
                 'notifications': notifications, 'subscriptions': list(self.subscriptions),
                 'summary_tests': list(self.summary_tests)}
-

@@ -161,9 +161,9 @@ class SystemFamily(Family):
             workers = getattr(svc, 'workers', None)
             tests = workers.tests.values() if workers is not None else []
             members['worker_logs/workers.log'] = ''.join(
-                '%s worker %d test of configuration %d: %s %s\n' % (iso(t['start']), t['worker'], t['configuration'],
-                                                                   t['session_status'], t['test_session_fail_desc'] or '')
-                for t in tests)
+                '%s worker %d test of configuration %d: %s %s\n' % (
+                    iso(t['start']), t['worker'], t['configuration'], t['session_status'],
+                    t['test_session_fail_desc'] or '') for t in tests)
         if permissions:
             rows = []
             for account in svc.accounts.accounts.values():

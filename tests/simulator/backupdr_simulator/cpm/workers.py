@@ -111,8 +111,9 @@ class WorkersFamily(Family):
 
     # -- worker configurations ----------------------------------------------------------------
     def _spec(self):
-        region = F('int', required=True) if self.svc.config['worker_region'] == 'id' else F('str', required=True,
-                                                                                          blank=False)
+        if self.svc.config['worker_region'] == 'id':
+            return dict(WORKER_BASE, region=F('int', required=True))
+        region = F('str', required=True, blank=False)
         return dict(WORKER_BASE, region=region)
 
     def region_name(self, worker):
@@ -221,10 +222,10 @@ class WorkersFamily(Family):
     # -- test sessions (D65) --------------------------------------------------------------------
     def render_test(self, session):
         """A worker test session."""
-        return str_ids(self.svc, {'configuration': session['configuration'], 'end_time': iso(session['end_time']), 'id': session['id'],
-                'session_status': session['session_status'], 'start_time': iso(session['start']),
-                'test_session_fail_desc': session['test_session_fail_desc'], 'worker': session['worker']},
-                       ('configuration', 'worker'))
+        out = {'configuration': session['configuration'], 'end_time': iso(session['end_time']), 'id': session['id'],
+               'session_status': session['session_status'], 'start_time': iso(session['start']),
+               'test_session_fail_desc': session['test_session_fail_desc'], 'worker': session['worker']}
+        return str_ids(self.svc, out, ('configuration', 'worker'))
 
     def test_start(self, call):
         """POST /api/workers/{configuration_id}/test/ -> 202 session (I, then S or F after worker_test_seconds)"""
