@@ -334,6 +334,8 @@ def test_recover_validation_permissions_and_412(cpm):
     record = cpm.snaps(failed, 'rds_databases')[0]
     assert cpm.post('backups/%d/snapshots/rds_databases/%d/recover/' % (failed, record['id']),
                     {'aws_resource_id': 'z'}).status_code == 412
+    assert codes(cpm.post('backups/%d/snapshots/rds_databases/%d/recover/' % (failed, record['id']),
+                          {'aws_resource_id': 'z', 'zone': 'eu-west-1a'}), 400) == {'zone': ['invalid']}  # 400 first
     cpm.ok(cpm.delete('backups/%d/snapshots/' % bid), 204)
     assert cpm.post(rds_path, {'aws_resource_id': 'after-wipe'}).status_code == 412
     # the busy fault is the seed's 412 too

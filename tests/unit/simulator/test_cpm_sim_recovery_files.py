@@ -346,10 +346,13 @@ def test_captured_vpcs_and_clone(cpm):
     assert renamed['Resources']['VPC']['Properties']['Tags'][0]['Value'] == 'clone1'
     assert codes(cpm.get('captured_vpcs/%d/cloudformation_template/?to_region=mars' % vpc['id']), 400) == {
         'to_region': ['invalid_choice']}
-    # accounts with capture_vpcs are captured by a run without an account; every run adds records (history)
+    # accounts with capture_vpcs are captured by a run without an account; every run adds records (history);
+    # an account that gets the flag is captured once by itself
     cpm.ok(cpm.put('accounts/backup/1/', {'name': 'main', 'authentication': 'C', 'capture_vpcs': True}))
     assert len(cpm.admin('POST', 'cpm/capture-vpcs', {})['captured']) == 2
     assert len(cpm.ok(cpm.get('captured_vpcs/?account=1'))) == 4
+    cpm.ok(cpm.put('accounts/backup/3/', {'name': 'managed-main', 'authentication': 'C', 'capture_vpcs': True}))
+    assert len(cpm.ok(cpm.get('captured_vpcs/?account=3'))) == 2
     # clone: 201, no body; the log grows over time and ends with the outcome
     path = 'accounts/backup/1/clone_vpc/'
     body = {'from_vpc': vpc['id'], 'to_account': 1, 'to_region': 'eu-west-1', 'to_vpc': 'clone1'}

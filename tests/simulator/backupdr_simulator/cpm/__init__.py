@@ -469,7 +469,9 @@ Ch.8, Ch.11, Ch.12, Ch.14, Ch.15, Ch.20 writes, the Ch.13 aborts).  Modules
        part-3 ``settings/capture_vpc/run/`` may call ``VpcsFamily.capture``)
        records every VPC of the AWS inventory per region of each backup
        account with ``capture_vpcs`` (or of the account named), one new record
-       per run (history: pick the latest ``capture_time``).  ``region`` filter
+       per run (history: pick the latest ``capture_time``); an account that
+       gets ``capture_vpcs`` is captured once right away (the next capture
+       cycle, without waiting for its interval).  ``region`` filter
        is a region id; ``search`` has no fields (ignored); ``template_size``
        is the size of the template served without parameters.
   D44. ``cloudformation_template/`` (L20602): 200 with the JSON template as an

@@ -304,7 +304,6 @@ class RecoveriesFamily(Family):
         """Cross-field checks (400) and preconditions (412) of a recover call; return the recovery plan."""
         letter = RECOVER[(family, action)][1]
         from_s3 = action == 'recover_from_s3'
-        self._preconditions(backup, record, family, from_s3)
         account = record.get('snapshot_account', backup['account'])
         region = record['region']
         target = {'account': account, 'region': region, 'name': None}
@@ -336,6 +335,7 @@ class RecoveriesFamily(Family):
                     ('This field is required.', 'required'))
         if errors:
             raise ApiError(400, errors)
+        self._preconditions(backup, record, family, from_s3)
         stored = dict((k, v) for k, v in values.items() if k not in ('credentials', 'worker_configuration'))
         if values.get('worker_configuration'):
             stored['worker_configuration'] = dict((k, v) for k, v in values['worker_configuration'].items()

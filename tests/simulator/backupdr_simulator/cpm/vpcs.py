@@ -43,6 +43,7 @@ class VpcsFamily(Family):
         self.fail_next = 0
         self.capture_logs = []
         self.last_capture = None
+        self.seen = set()       # accounts with capture_vpcs that had their first capture (D43)
 
     def routes(self):
         return [
@@ -209,6 +210,11 @@ class VpcsFamily(Family):
         return Response(int(self.svc.config['clone_vpc_status']), b'', 'application/json')
 
     def advance(self, now):
+        for account in self.svc.accounts.accounts.values():
+            if account.get('capture_vpcs') and account['kind'] == 'backup' and account['id'] not in self.seen:
+                self.seen.add(account['id'])
+                if not any(vpc['account'] == account['id'] for vpc in self.captured.values()):
+                    self.capture(now, account['id'])  # CPM's next capture cycle, right away
         for run in self.clones:
             if run['state'] == 'running':
                 self._step(run, now)
