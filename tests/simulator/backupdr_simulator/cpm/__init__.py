@@ -493,6 +493,226 @@ Ch.8, Ch.11, Ch.12, Ch.14, Ch.15, Ch.20 writes, the Ch.13 aborts).  Modules
        ``search`` parameter, whose fields are copied from the accounts list,
        is ignored); ``captured_vpcs/logs/`` (L20462): the caller's last clone;
        [] when none; JSON or text/csv.
+
+Part 3: administration, resource control, reports, alerts, settings and
+system (Ch.5, 6, 9, 10, 16-19, 21, 23-28).  Modules ``users``, ``idp``,
+``workers``, ``resource_control``, ``costs``, ``reports``,
+``scheduled_reports``, ``alerts``, ``settings``, ``system`` (listed in
+``administration.PART3_FAMILIES``) and ``helpers``; each registers its knobs
+on the service.
+  D60. Users and delegates (Ch.26, Ch.10): every write is root's (403).
+       Passwords are write-only (a salted hash; admin ``password-check``,
+       ``passwords``) and pass Django's default validators (8 characters,
+       not numeric, not common, not like the username: 400 on ``password`` /
+       ``new_password``).  Usernames are unique over users and delegates (400
+       ``unique``).  PUT takes ``email`` and ``profile`` (required); username,
+       password and ``original_user`` are create-only; root's own profile
+       cannot change (his PUT updates the e-mail only).  ``is_managed_user``
+       makes the user type managed (root's ``applied_managed_users`` follows);
+       quotas are stored, not enforced.  IdP users (admin ``users``
+       ``is_external_authentication``) cannot be updated nor have their
+       password reset or changed (403) and get no delegates (400).  Root
+       cannot be deleted nor reset his own password (403); a user with
+       delegates cannot be deleted (403, the seed lists no 400/409); deleting
+       a user deletes his accounts (with D15's cascade), schedules and every
+       family's objects of his (``user_deleted`` hook).  DELETE of users,
+       delegates and IdP groups answers 204 (knob ``user_delete_status`` 200:
+       the seed lists both) without a body.  Delegates show their original
+       user's counts.  ``users/me/change_password/``: any local user,
+       delegates too; a wrong old password -> 400 ``password_incorrect``.
+       Reset and change answer 201 without a body.  ``license_max_users``.
+  D61. Permissions the route table cannot say: "root only" settings accept
+       root and (knob ``settings_delegates`` flag) root's delegates with
+       ``allow_settings_changes`` (``root_only``: root alone); cost explorer
+       settings, support logs and the anonymized usage report: root and his
+       delegates (writes ``allow_settings_changes``); workers, their tests and
+       worker tags need ``allow_account_changes`` ("allowed_change_account");
+       resource control writes and record deletion ``allow_backup_changes``
+       ("IsAllowResourceControl"); notifications (read one, create, update,
+       test) are for non-delegate users; audit report and agent configuration
+       root only.  Checked before the body (D4).
+  D62. Settings sections (Ch.23) are singletons: GET answers an object (the
+       defaults before any POST: cleanup interval 1 h, 30 days everywhere,
+       tag scan every hour, VPC capture every 24 h off, cost explorer on, log
+       mode STANDARD, security S, proxy and SES off); POST creates or replaces
+       -> 201.  Fields not sent: knob ``settings_post`` ``replace`` (back to
+       the defaults) | ``merge`` (kept).  Write-only secrets (proxy password,
+       SES and FLR secret keys, SNS secret, worker proxy password, IdP
+       certificate, activation key) are never returned and are kept when not
+       sent (a sent value, even null, replaces); admin ``settings`` shows
+       fingerprints.  Cross-field rules: SES enabled needs an address and a
+       region, C the keys, A a 12-digit ``ses_account``, R root (403); proxy
+       enabled needs address and port; FLR with ``use_exisiting_account``
+       names a visible backup account, else needs the keys.  Regions are AWS
+       names CPM knows (D20's list).  The deprecated FLR section is served.
+  D63. Identity provider: ``x509cert`` (PEM text, write-only; ``x509cert_file``
+       its file name) shows as ``x509cert_filename``; enabled needs
+       ``entity_id``, ``signin_url`` and a certificate; URLs are checked.
+       ``test_connection`` checks the stored values merged with the body,
+       saves nothing, answers 200 without a body or 400 ``non_field_errors``
+       (missing values, admin ``fail-next-connection-test {which: idp}``) and
+       sets ``redirect_url``; knob ``license_idp`` false -> 403.
+       ``cpm_addresses``: one object, the Host the request used.  Groups are
+       one table (names unique over both kinds); users groups take
+       ``user_type`` I or M, delegates groups an existing user's
+       ``original_username`` and show ``user_type`` D; the combined list
+       shows every field (the model's defaults where a kind has none).  Two
+       default groups (``default-independent``, ``default-managed``,
+       ``default_group`` true, disabled) exist after a reset: updatable,
+       not deletable (403).
+  D64. Worker configurations have no name: their identity is (account,
+       region), unique (400 ``unique``; knob ``unique_worker_config`` false
+       allows several).  ``region`` is a CPM region id as ``regions/`` lists
+       (the schema's integer; knob ``worker_region`` name: the AWS name the
+       description says).  The owner is the account's (any visible account;
+       PUT may move it).  ``requires_http_proxy`` needs address and port.
+       Knob ``worker_network_check`` inventory: the VPC, subnet and security
+       group must be the account's in that region (the inventory instances'
+       ``vpc_id``, ``subnet_id``, ``security_groups``) -> 400 per field; none
+       (default): not checked at write.  ``license_max_workers``.  Deleting
+       the account deletes its configurations and worker tags.  Worker tags:
+       key unique per account (``unique_names``), AWS tag rules (key <= 127,
+       value <= 255, no ``aws:`` prefix); PUT needs account and key.
+  D65. Worker test: 202 with the session (``session_status`` I, ``worker`` a
+       new worker id from 5001); S or F after ``worker_test_seconds``.  It
+       fails as a launch would: a planned failure (admin
+       ``fail-next-worker-test {configuration, description}``) or a VPC,
+       subnet or security group the inventory does not have (whatever the
+       knob), with ``test_session_fail_desc`` and an alert.  A second test
+       while one runs -> 400.  Poll ``workers/{cid}/test/{id}/``.
+  D66. Resource control groups: the account a visible backup account (a DR
+       account -> 400 ``does_not_exist``); defaults enabled, N, no hibernate,
+       ``on-off``, timeout 30; names unique per owner (``unique_names``);
+       ``account`` create-only.  Deleting a group deletes its schedules,
+       targets and records; deleting the account deletes its groups.
+       Targets are inventory resources (D20, ``strict_inventory``), each in
+       one group only (400 ``unique``), ``license_max_rc_resources``; RDS
+       ``iops``/``storage`` are strings (L38535-L38569); the all-targets list
+       uses the seed's instance shape (an RDS row: ``aws_resource_type`` its
+       class, ``state`` its status, no image or root device).  A resource
+       gone from AWS leaves groups with ``auto_remove_resource`` Y/A (A
+       alerts).
+  D67. Group schedules (no PUT): times render ``HH:MM:SS``; ``turn_off_day``
+       default A (every day); ``turn_on_day`` default null = the turn-off
+       day.  Identical on/off moments on the same day -> 400.  On the same day
+       (knob ``rc_schedule_order``): ``on_before_off`` (default: a row is one
+       working period, the turn-off time must be later) | ``off_before_on``
+       (a row is one downtime) | ``none``.  Ordering by account uses the
+       group's; ``marked_for_deletion``/``status`` (not fields) keep order.
+  D68. Start/stop now: 202 ``{}`` (knob ``rc_start_body`` record: the new
+       record); 412 when the group is disabled, has no target, turns off only
+       (start), or has an operation running.  The record (``operation`` R for
+       start, S for stop) appears ``rc_start_delay`` seconds later: I for the
+       first 10% of ``rc_seconds``, then P, then B (or what admin
+       ``fail-next-rc-operation`` planned: A/S, the first resource fails; F,
+       all fail); the AWS states change then (instances running/stopped, RDS
+       available/stopped; policy targets see them) and failures alert.
+       Follow it: the newest ``resource_control/records/?group=<id>`` record
+       started after the call.  Records: filters as the seed lists,
+       ``search`` a part of a target's AWS id; DELETE of a running record
+       marks it (``marked_for_deletion``) and it goes when it ends.  Knob
+       ``license_resource_control`` false -> 403 on records and savings.
+  D69. Cost explorer: 403 when the cost explorer setting is off or the
+       owner's profile lacks ``allow_cost_explorer``.  Backup costs: one item
+       per visible policy, ``blended_costs`` the USD of its succeeded
+       snapshots' storage overlapping [start_date, end_date] (ISO dates;
+       default the last 30 days; end before start -> 400); dates render
+       ``YYYY-MM-DD``; ``{id}`` is a policy (the last 30 days).  Savings are
+       cached per group: computed on first read, refreshed by POST (every
+       group) or PUT {id} (no body; 200 without a body); ``start_time`` the
+       computation, ``end_time`` a calendar month later, downtime from the
+       schedules' weekly off hours, savings = downtime x the targets' hourly
+       prices (0 when disabled).  The ``{id}`` reads answer an object (knob
+       ``cost_read_shape`` array: the seed's array of one).
+  D70. Identifier: after a reset CPM has one (``cpm-sim``, a UUID); POST
+       regenerates the UUID (201), PUT keeps it (200); admin ``identifier``
+       counts regenerations (the request log shows POST vs PUT).  Knob
+       ``identifier_initial`` unset: GET answers nulls and PUT 404 until a
+       POST.  Runs (cleanup, tag scan, VPC capture): 202 without a body, 400
+       while one runs, done after ``settings_run_seconds`` (``last_*_time``
+       set then); ``logs/`` show the last run (system lines are root's,
+       per-account lines their owner's), JSON or CSV; cleanup type s3 writes
+       ``s3_logs/`` and ``last_s3_cleanup_time``; cleanup drops RC records and
+       audit events older than their settings; tag scan: resources tagged
+       ``cpm backup`` (or ``cpm_backup``) = policy names in accounts with
+       ``scan_tagged_resources`` join those policies (D21); VPC capture uses
+       part 2's ``vpcs.capture`` (D43).  E-mail verification: Pending, then
+       Success after ``email_verify_seconds`` (admin
+       ``fail-next-email-verification``: Failed); unknown addresses
+       NotStarted; ``verify_status`` defaults to the identity's address (none
+       -> 400).  Proxy test: like D63's (saves nothing; no enabled proxy or a
+       planned failure -> 400).  Notifications: one record per user (400
+       ``unique``), ``user`` create-only; the triggers
+       (``create_new_topic``, ``create_new_summery_topic``,
+       ``add_user_email*``, ``use_same_sns_topic``) act once and are never
+       returned; ``summary_daily_time`` "H" or "HH:MM" -> "HH:MM"; C needs the
+       keys, A an account of the user, R root (403); ``test_daily_summary``
+       -> 400 without an enabled summary topic.  Activation key: write-only,
+       201 without a body.  Upgrade patches: named by the given file name (or
+       ``patch-<hash>``), installed at once for the server's CPM version; the
+       same name again -> 400.  The certificate (PEM) and metadata (SAML XML)
+       downloads are served whatever Accept says.
+  D71. Report parameters: values are validated per report (400 "Enter a
+       number.", "Enter a valid date/time.", invalid_choice for status
+       letters and booleans); knob ``report_filter_check`` ``strict`` (a query
+       parameter the report does not document -> 400) | ``lenient`` (ignored,
+       as DRF does).  ``from_time``/``to_time`` bound the backup start
+       (backups, snapshots), the operation start (RC), the event (audit) or
+       the report date (usage).  CSV ignores page/page_size.
+  D72. CSV reports: one column per JSON field with a label (README); times in
+       server time ``YYYY-MM-DD HH:MM:SS`` (UTC; knob ``report_csv_times``
+       iso: the JSON strings); booleans true/false; lists joined with "; ";
+       null empty.  The Username column is left out when one user applies
+       (backups, RC operations, usage: the caller reaches one owner, or a
+       user/username filter); audit: with ``username`` only time, type and
+       log, else a "Delegate of" column (N/A for non-delegates).
+  D73. Usage CSVs add "Total Non-Instance Storage (GiB)" and end with the
+       row ``signature:<hex HMAC-SHA256 of the text before it>`` (a key drawn
+       at every reset).
+  D74. Alerts are CPM's own, made lazily: a failed backup (E), a partial one
+       (W), a failed DR (E), a failed/partial copy to S3 (E/W), an RC
+       operation A/S (W) or F (E), a removed RC resource (W), a failed worker
+       test (E); a user sees his own (a delegate its original user's); the
+       list has only paging (the seed documents no filter); a deleted alert
+       does not come back; DELETE of all -> 204 (knob
+       ``alerts_delete_all_empty`` 404 when there is none).  Admin ``alerts``
+       adds and lists.
+  D75. System: dashboard activity counts the visible backups started since
+       ``start_time`` (default 24 h ago; B success, A/S partial, F fail; D, M
+       and G by their original outcome; DR C/F; S3 S,V/R/F); state counts
+       visible accounts, policies, targets per kind and kept snapshot records
+       per family.  Support logs: root and his delegates; a tar.bz2 (logs of
+       the period day|week|month, default week, else 400; system, worker and
+       AWS-permission members on request); time zones: UTC then the IANA names
+       schedules accept, ``display_name`` "(UTC+hh:mm) Name".
+  D76. Agents are registered by CPM (admin ``agents``): after a reset root
+       has ``main-web-1`` on account main's instance of that name;
+       ``related_policies`` are the names of the policies protecting its
+       instance; the ``user`` filter takes a username or an id.  Agent
+       configuration (root): a string stored as sent, 201 echoing it.
+  D77. Report contents: audit = logins and successful writes read from the
+       request log (Login/Create/Update/Delete/Action, the user's type and
+       original user) plus admin ``audit-event``; protected resources: root
+       and his delegates see every user's (as the seed says), the seed's five
+       resource types (knob ``protected_resource_kinds`` all: also dynamodb,
+       efs), one row per AWS resource with its policies and their schedules;
+       snapshots: every snapshot record but instance metadata (region = AWS
+       name, an AMI's id as ``snapshot_id``); usage: per backup account
+       (detailed) or per user (summary) of root's scope (every user) or the
+       caller, counters from the policies' targets and RC targets
+       (``num_controlled_entities``), ``report_time`` today; "anonymous"
+       variants replace username and account name by stable pseudonyms
+       (filters match the real names).
+  D78. Scheduled reports: ``recipients`` non-empty valid addresses; schedules
+       the owner's; filters that do not apply to the report type, and
+       anonymized/detailed for other than usage, -> 400 under
+       ``report_filter_check`` strict; interval and unit together; audit is
+       root's, anonymized usage root's and his delegates' (403 / hidden);
+       names unique per owner (``unique_names``); ``report_type`` and
+       ``user`` create-only.  Run: 202 without a body; the report is made for
+       the owner (filters applied; last period -> ``from_time``; D =
+       unprotected resources) and "sent" (admin ``report-runs``).  Schedules
+       count ``num_scheduled_reports``; deleted schedules leave reports.
 """
 
 from .service import CPMService

@@ -93,13 +93,18 @@ class CostsFamily(Family):
             raise invalid('end_date', 'The end date must not be earlier than the start date.')
         return start, end
 
-    def blended_costs(self, policy_id, start, end, now):
-        """USD of the policy's snapshot storage between start and end (D69)."""
+    def by_policy(self):
+        """{policy id: [backup records]} (one pass over the backups per request)."""
+        index = {}
+        for backup in self.svc.backups.backups.values():
+            index.setdefault(backup['policy'], []).append(backup)
+        return index
+
+    def blended_costs(self, backups_of_policy, start, end, now):
+        """USD of the snapshot storage of a policy's backups between start and end (D69)."""
         backups = self.svc.backups
         total = 0.0
-        for backup in backups.backups.values():
-            if backup['policy'] != policy_id:
-                continue
+        for backup in backups_of_policy:
             for record_id in backup['snapshots']:
                 record = backups.snapshots.get(record_id)
                 if record is None or record['family'] in ('instances', 'initial_amis', 'only_amis', 'dr_initial_amis',
@@ -114,8 +119,8 @@ class CostsFamily(Family):
                 total += size * GIB_MONTH.get(record['family'], GENERIC_GIB_MONTH) * overlap / (30 * DAY)
         return round(total, 4)
 
-    def _cost_item(self, policy, start, end, now):
-        return {'blended_costs': self.blended_costs(policy['id'], start, end, now),
+    def _cost_item(self, policy, start, end, now, index):
+        return {'blended_costs': self.blended_costs(index.get(policy['id'], ()), start, end, now),
                 'end_date': time.strftime('%Y-%m-%d', time.gmtime(end)), 'policy': policy['id'],
                 'start_date': time.strftime('%Y-%m-%d', time.gmtime(start)), 'user': policy['user']}
 
@@ -135,13 +140,14 @@ class CostsFamily(Family):
             ordering={'account': lambda p: p['account'], 'enabled': lambda p: p['enabled'],
                       'generations': lambda p: p['generations'], 'name': lambda p: p['name'],
                       'username': lambda p: self.svc.directory.username(p['user'])})
-        return page_response(call, items, lambda p: self._cost_item(p, start, end, call.now))
+        index = self.by_policy()
+        return page_response(call, items, lambda p: self._cost_item(p, start, end, call.now, index))
 
     def costs_get(self, call):
         """GET /api/cost_explorer/backup_costs/{id}/ ({id} is the policy; the last 30 days; object or array: knob)"""
         self._allowed(call)
         policy = self.svc.policies.visible(call, call.param_id())
-        return self._shape(call, self._cost_item(policy, call.now - 30 * DAY, call.now, call.now))
+        return self._shape(call, self._cost_item(policy, call.now - 30 * DAY, call.now, call.now, self.by_policy()))
 
     # -- resource control savings -------------------------------------------------------------
     def compute_savings(self, group, now):
