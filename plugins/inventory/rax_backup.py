@@ -151,7 +151,7 @@ EXAMPLES = r"""
 #
 # us.rax_backup.yml: three regions, configurations, extra groups and a one hour cache
 plugin: backupdr.cloud.rax_backup
-username: backup-operator
+username: "{{ lookup('ansible.builtin.env', 'RAX_USERNAME') }}"
 api_key: "{{ lookup('ansible.builtin.env', 'RAX_API_KEY') }}"
 regions: [DFW, ORD, IAD]
 configurations: true
