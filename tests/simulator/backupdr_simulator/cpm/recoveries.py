@@ -925,5 +925,13 @@ class RecoveriesFamily(Family):
             age = float(params.get('age_seconds', 60))
         except (TypeError, ValueError) as exc:
             raise AdminError(400, 'age_seconds must be a number') from exc
-        backup = self.svc.backups.add_finished(policy, status, time.time() - age, seconds=min(age, 120.0) * 0.5)
+        now = time.time()
+        backup = self.svc.backups.add_finished(policy, status, now - age, seconds=min(age, 120.0) * 0.5)
+        for key in ('dr_end', 's3_end'):  # the DR and S3 phases ended by now, however young the backup
+            if backup.get(key) is not None and backup[key] > now:
+                backup[key] = now
+        snapshots = self.svc.backups.snapshots
+        for record_id in backup['snapshots']:
+            if snapshots[record_id].get('end_time') is not None and snapshots[record_id]['end_time'] > now:
+                snapshots[record_id]['end_time'] = now
         return {'ok': True, 'backup': self.svc.backups.render(backup), 'tracker_id': backup['tracker_id']}
