@@ -809,3 +809,22 @@ def test_agents(cpm):  # pylint: disable=redefined-outer-name
     assert configured == {'agents_configuration': 'timeout=30'}
     assert cpm.post('agents/configuration/', {'agents_configuration': 'x'}, who='operator').status_code == 403
     assert codes(cpm.post('agents/configuration/', {}), 400) == {'agents_configuration': ['required']}
+
+
+def test_no_server_error_on_any_part3_route(cpm):  # pylint: disable=redefined-outer-name
+    service = cpm.sim.services['cpm']
+    cpm.config(id_type='str')
+    failures = []
+    for family in service.families:
+        if type(family) not in PART3_FAMILIES:
+            continue
+        for route in family.routes():
+            for ident in ('1', '99'):
+                path = route.pattern
+                for name in ('{id}', '{group_id}', '{configuration_id}', '{scheduled_report_id}'):
+                    path = path.replace(name, ident)
+                for body in (None, {}):
+                    response = cpm.req(route.method, path, json=body)
+                    if response.status_code >= 500:
+                        failures.append((route.method, path, body, response.status_code))
+    assert failures == []

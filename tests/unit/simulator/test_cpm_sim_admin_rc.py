@@ -23,6 +23,8 @@ if SIM_DIR not in sys.path:
 from backupdr_simulator.core import Simulator  # noqa: E402
 from backupdr_simulator.cpm import CPMService  # noqa: E402
 from backupdr_simulator.cpm.directory import DEFAULT_USERS  # noqa: E402
+from backupdr_simulator.cpm.helpers import csv_cell  # noqa: E402
+from backupdr_simulator.cpm.reports import CSV_COLUMNS, ENDPOINTS  # noqa: E402
 
 KEYS = dict((row[1], row[5]) for row in DEFAULT_USERS)
 ROOT, TENANT, MANAGED = 1, 2, 3
@@ -572,3 +574,31 @@ def test_scheduled_reports(cpm):  # pylint: disable=redefined-outer-name
     assert cpm.delete('scheduled_reports/%d/' % report['id']).status_code == 204
     assert cpm.get('scheduled_reports/%d/' % report['id']).status_code == 404
     assert cpm.post('scheduled_reports/%d/run/' % report['id']).status_code == 404
+
+
+def test_every_report_csv_matches_its_json(cpm):  # pylint: disable=redefined-outer-name
+    backed_up_policy(cpm, 'good')
+    backed_up_policy(cpm, 'bad', status='F')
+    group = group_with_targets(cpm)
+    cpm.config(rc_seconds=0, report_csv_times='iso')
+    cpm.ok(cpm.post('resource_control/groups/%d/stop/' % group['id']), 202)
+    for path, name, _since, _line in ENDPOINTS:
+        rows = cpm.ok(cpm.get(path))
+        table = cpm.csv(path)
+        base = name.replace('_anonymous', '')
+        if base.startswith('usage'):
+            assert table[-1][0].startswith('signature:')
+            table = table[:-1]
+        assert len(table) == len(rows) + 1, name
+        columns = [c for c in CSV_COLUMNS[base] if c[0] in table[0]]
+        assert [c[0] for c in columns] == table[0], name
+        for json_row, csv_row in zip(rows, table[1:]):
+            for (header, key, _kind), cell in zip(columns, csv_row):
+                if key == '_total':
+                    value = sum(json_row[k] for k in ('num_gib_of_dynamo_db', 'num_gib_of_independent_volumes',
+                                                      'num_gib_of_rds', 'num_gib_of_redshift'))
+                elif key == '_delegate_of':
+                    value = json_row['original_user'] if json_row['user_type'] == 'delegate' else 'N/A'
+                else:
+                    value = json_row[key]
+                assert cell == csv_cell(value), (name, header)
