@@ -541,6 +541,8 @@ def test_settings_validation_and_modes(cpm):  # pylint: disable=redefined-outer-
     cpm.config(settings_post='merge')
     cpm.ok(cpm.post('settings/tagscan/', {'tag_scan_interval': 6, 'scan_resources': True}), 201)
     assert cpm.ok(cpm.post('settings/tagscan/', {'tag_scan_interval': 8}), 201)['scan_resources'] is True
+    cpm.ok(cpm.post('settings/tagscan/', {'tag_scan_interval': 8, 'cleanup_interval': 3}), 201)  # ignored (DRF)
+    assert cpm.admin('GET', 'cpm/settings')['ignored_keys'] == [{'section': 'tagscan', 'keys': ['cleanup_interval']}]
     # write-only secrets are kept when not sent, in both modes
     cpm.ok(cpm.post('settings/proxy/', SECTION_BODIES['proxy']), 201)
     cpm.config(settings_post='replace')

@@ -540,7 +540,8 @@ on the service.
        SES and FLR secret keys, SNS secret, worker proxy password, IdP
        certificate, activation key) are never returned and are kept when not
        sent (a sent value, even null, replaces); admin ``settings`` shows
-       fingerprints.  Cross-field rules: SES enabled needs an address and a
+       fingerprints and the body keys a POST ignored (another section's keys
+       are ignored, as DRF ignores unknown keys).  Cross-field rules: SES enabled needs an address and a
        region, C the keys, A a 12-digit ``ses_account``, R root (403); proxy
        enabled needs address and port; FLR with ``use_exisiting_account``
        names a visible backup account, else needs the keys.  Regions are AWS

@@ -115,6 +115,7 @@ class SettingsFamily(Family):
     def reset(self):
         self.sections = dict((name, dict(values)) for name, values in DEFAULTS.items())
         self.posts = dict((name, 0) for name in DEFAULTS)
+        self.ignored = []
         self.identifier = {'cpm_name': 'cpm-sim', 'cpm_uuid': str(uuid.uuid4()), 'posted': False}
         self.identifier_history = []
         self.activation_keys = []
@@ -202,6 +203,9 @@ class SettingsFamily(Family):
         current = self.sections[section]
         values = validate(SPECS[section], body, self.svc.lookup(call), current=current, mode=settings_mode(self.svc))
         keep_secrets(values, body, current, SECRETS.get(section, ()))
+        unknown = sorted(set(body) - set(SPECS[section]))
+        if unknown:  # ignored, as DRF does; admin ``settings`` lists them (a key of another section, D62)
+            self.ignored.append({'section': section, 'keys': unknown})
         check = getattr(self, '_check_' + section, None)
         if check is not None:
             check(call, values)
@@ -685,7 +689,8 @@ class SettingsFamily(Family):
             view = self.render_notify(record)
             view['sns_secret_key_fingerprint'] = fingerprint(record.get('sns_secret_key'))
             notifications.append(view)
-        return {'sections': sections, 'posts': dict(self.posts), 'identifier': self._identifier_view(),
+        return {'sections': sections, 'posts': dict(self.posts), 'ignored_keys': list(self.ignored),
+                'identifier': self._identifier_view(),
                 'activation_keys': list(self.activation_keys), 'patches': list(self.patches),
                 'running': sorted(self.runs), 'proxy_tests': list(self.proxy_tests),
                 'verifications': dict((k, {'status': v['status'], 'requests': v['requests']})
