@@ -93,6 +93,18 @@ def bench_drives(args, sim, count=100):
     return out
 
 
+def service_bench(args, service, workdir):
+    """The benchmarks of a service in their own script (tests/bench/bench_<service>.py); it prints its figures."""
+    print('(%s) tests/bench/bench_%s.py' % (service, service))
+    sys.stdout.flush()
+    cmd = [sys.executable, os.path.join(HERE, 'bench_%s.py' % service), '--sim-file', args.ready_file,
+           '--ansible-bin-dir', args.ansible_bin_dir, '--collections-path', args.collections_path,
+           '--workdir', os.path.join(workdir, service)]
+    started = time.monotonic()
+    proc = subprocess.run(cmd, cwd=ROOT, check=False)
+    return dict(returncode=proc.returncode, seconds=round(time.monotonic() - started, 1))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--ready-file', required=True)
@@ -100,13 +112,15 @@ def main():
     parser.add_argument('--collections-path', required=True)
     parser.add_argument('--output', default=os.path.join(ROOT, '.bench', 'results.json'))
     parser.add_argument('--only', action='append',
-                        choices=['demo', 'drives', 'inventory', 'transfer', 'acronis_token', 'acronis_inventory'])
+                        choices=['demo', 'drives', 'inventory', 'transfer', 'acronis_token', 'acronis_inventory',
+                                 'cpm', 'rax_backup', 'cloudendure'])
     args = parser.parse_args()
     sim = load_sim_file(args.ready_file)
     workdir = os.path.join(ROOT, '.bench')
     if not os.path.isdir(workdir):
         os.makedirs(workdir)
-    wanted = args.only or ['demo', 'drives', 'inventory', 'transfer', 'acronis_token', 'acronis_inventory']
+    wanted = args.only or ['demo', 'drives', 'inventory', 'transfer', 'acronis_token', 'acronis_inventory',
+                           'cpm', 'rax_backup', 'cloudendure']
     results = {}
     if 'demo' in wanted:
         results['demo_rerun'] = bench_demo_rerun(args, sim)
@@ -163,6 +177,9 @@ def main():
                   acr['uncached']['requests'], acr['uncached']['requests'], acr['latency_s'] * 1000,
                   acr['floor_requests_s'], acr['cache_hit']['wall_best'], acr['cache_hit']['requests'],
                   acr['cache_hit']['cache_rewritten'], acr['baseline']['wall_best']))
+    for service in ('cpm', 'rax_backup', 'cloudendure'):
+        if service in wanted:
+            results[service] = service_bench(args, service, workdir)
     with open(args.output, 'w') as handle:
         json.dump(results, handle, indent=2, sort_keys=True)
     print('results written to %s' % os.path.relpath(args.output, ROOT))

@@ -102,6 +102,7 @@ PLACEHOLDERS = {
 FAST_KNOBS = {
     'crosspeer': {'imaging_seconds': 0.3, 'shutdown_seconds': 0.1},
     'acronis_dr': {'task_seconds': 0.3},
+    'rax_backup': {'backup_seconds': 0.3, 'restore_seconds': 0.3, 'wake_seconds': 0.3},
     'cloudendure': {'clone_seconds': 0.5, 'cleanup_seconds': 0.3, 'failover_seconds': 0.5, 'replication_seconds': 0.5,
                     'boot_seconds': 0.3},
 }
