@@ -164,7 +164,7 @@ def test_credentials_published(sim):  # pylint: disable=redefined-outer-name
     assert variables['cpm_api_key'] == KEYS['root'] and variables['cpm_readonly_api_key'] == KEYS['auditor']
     assert variables['cpm_operator_api_key'] == KEYS['operator'] and variables['cpm_tenant_api_key'] == KEYS['tenant']
     assert set(info['secret_vars']) == {'cpm_api_key', 'cpm_operator_api_key', 'cpm_readonly_api_key',
-                                        'cpm_tenant_api_key'}
+                                        'cpm_tenant_api_key', 'cpm_root_password'}
 
 
 def test_token_obtain_json_and_form_refresh(cpm):  # pylint: disable=redefined-outer-name

@@ -26,7 +26,7 @@ from .recoveries import RecoveriesFamily
 from .repositories import RepositoriesFamily
 from .scenarios import ScenariosFamily
 from .vpcs import VpcsFamily
-from .administration import PART3_FAMILIES
+from .administration import PART3_FAMILIES, ROOT_PASSWORD
 from . import bulk
 
 PREFIX = '/cpm/'
@@ -112,8 +112,10 @@ class CPMService(Service):
             if simulator.https_url:
                 info['https_url'] = simulator.https_url + PREFIX + API_ROOT
                 variables['cpm_https_url'] = info['https_url']
+        # The root user's password (for users/me/change_password/), a secret like the keys.
+        variables['cpm_root_password'] = ROOT_PASSWORD
         info['vars'] = variables
-        info['secret_vars'] = list(SECRET_VARS)
+        info['secret_vars'] = list(SECRET_VARS) + ['cpm_root_password']
         return info
 
     def identify(self, request):
