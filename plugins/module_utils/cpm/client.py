@@ -110,13 +110,34 @@ FEATURES = {
     's3_repositories': ('1.1.0', 'S3 repositories (copy_to_s3.repository)'),
     'system_version': ('1.4.0', "the server's version (GET /api/system/version/)"),
     'users': ('1.0.0', 'the user list (root only)'),
+    # part 2: recovery
+    'recoveries': ('1.0.0', 'recovery records (GET /api/recoveries/)'),
+    'recovery_abort_s3': ('1.3.0', 'aborting a recovery from S3 (POST /api/recoveries/{id}/recover_from_s3/abort/)'),
+    'recovery_scenarios': ('1.4.0', 'recovery scenarios (/api/recovery_scenarios/)'),
+    'explore_sessions': ('1.3.0', 'file-level recovery (explore sessions, /api/explore_sessions/)'),
+    'freezer': ('1.0.0', 'the freezer list (GET /api/freezer/, deprecated since 1.1.0)'),
+    'to_freezer': ('1.0.0', 'moving a backup to the freezer (POST /api/backups/{id}/to_freezer/)'),
+    'freezer_records': ('1.1.0', 'reading, renaming and deleting freezer items (/api/backups/{id}/)'),
+    's3_repository_force': ('1.5.0', 'forcing the deletion of an S3 repository (DELETE /api/s3_repositories/{id}/force/)'),
+    'captured_vpcs': ('1.4.0', 'captured VPCs and their CloudFormation templates (/api/captured_vpcs/)'),
+    'clone_vpc': ('1.3.0', 'cloning a captured VPC (POST /api/accounts/backup/{id}/clone_vpc/)'),
+    'clone_vpc_log': ('1.4.0', 'the log of a VPC clone (GET /api/accounts/backup/{id}/clone_vpc_log/), needed to follow it'),
+    'copy_to_s3_abort': ('1.3.0', 'aborting the copy to S3 of a backup (POST /api/backups/{id}/copy_to_s3/abort/)'),
+    'policy_s3_aborts': ('1.4.0', 'aborting the archive, S3 clean-up or S3 operations of a policy'),
+    'backup_snapshots_delete': ('1.0.0', 'deleting the snapshots of a backup (DELETE /api/backups/{id}/snapshots/)'),
+    'policy_snapshots_delete': ('1.0.0', 'deleting the snapshots of a policy (DELETE /api/policies/{id}/snapshots/)'),
+    'policy_snapshots_native': ('1.3.0', 'deleting the native snapshots of a policy (.../snapshots/native/)'),
+    'policy_snapshots_s3': ('1.3.0', 'deleting the snapshots of a policy with its S3 copies (.../snapshots/s3/)'),
+    'account_snapshots_delete': ('1.0.0', 'deleting the snapshots of an account (/api/accounts/backup|dr/{id}/snapshots/)'),
 }
 
 #: Keys whose values are CPM record ids (or lists of them) in the seed's schemas.
 ID_KEYS = frozenset(('id', 'user', 'account', 'policy', 'assume_from_account', 'repository', 'dr_account',
                      'destination_account', 'tracker_id', 'account_id', 'schedules', 'related_policies',
                      'associated_repositories', 'scan_regions', 'scan_resource_types', 'dr_regions',
-                     'dr_account_regions', 'original_user', 'backup_record', 'applied_managed_users'))
+                     'dr_account_regions', 'original_user', 'backup_record', 'applied_managed_users',
+                     'recovery_scenario', 'recovery_scenario_record', 'schedule', 'recovery_destination_account',
+                     'snapshot_record_id', 'target_account', 'from_vpc'))
 
 #: What a delegate needs for a kind of call (403 messages).
 PERMISSIONS = {
@@ -126,6 +147,8 @@ PERMISSIONS = {
                "allow_backup_changes; creating or updating accounts also needs the cross-account licence, and the "
                "CPM instance role (cpm_instance_role) is for the root user and his delegates only",
     'root': 'only the root user (or an admin) may do this',
+    'recovery': "the API key's user may not recover: a delegate needs allow_recovery (file-level recovery also needs "
+                "the owner's allow_file_level_recovery)",
 }
 
 CPM_ARGUMENT_SPEC = dict(

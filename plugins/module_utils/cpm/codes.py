@@ -147,3 +147,47 @@ def weekday(value, option):
     if text not in WEEKDAY_ALIASES:
         raise ValidationError(option, '%r is not a day of the week (%s)' % (value, ', '.join(WEEKDAYS)))
     return WEEKDAY_ALIASES[text]
+
+# -- recoveries (Ch.7 recover calls, Ch.14) --------------------------------------------------------------------------
+RECOVERY_STATUS = Code('status', [
+    ('P', 'in_progress', 'In Progress'), ('R', 'successful', 'Recovery Successful'),
+    ('A', 'partially_successful', 'Recovery Partially Successful'), ('F', 'failed', 'Recovery Failed')])
+RECOVERY_TYPE = Code('recovery_type', [
+    ('I', 'instance', 'Instance'), ('V', 'volume', 'Volume'), ('R', 'rds_database', 'RDS Database'),
+    ('A', 'rds_cluster', 'RDS Cluster'), ('C', 'redshift_cluster', 'Redshift Cluster'),
+    ('D', 'dynamodb_table', 'DynamoDB Table'), ('E', 'efs', 'EFS')])
+#: Recovery scenario target types (Ch.15, L34099): the seven kinds, their recovery from S3 and from DR copies.
+SCENARIO_TARGET_TYPE = Code('recovery_type', [
+    ('I', 'instance', 'Instance'), ('V', 'volume', 'Volume'), ('R', 'rds_database', 'RDS Database'),
+    ('A', 'rds_cluster', 'RDS Cluster'), ('C', 'redshift_cluster', 'Redshift Cluster'),
+    ('D', 'dynamodb_table', 'DynamoDB Table'), ('E', 'efs', 'EFS'), ('S3I', 'instance_from_s3', 'S3 Instance'),
+    ('S3V', 'volume_from_s3', 'S3 Volume'), ('DRV', 'dr_volume', 'DR Volume'), ('DRR', 'dr_rds_database', 'DR RDS Database'),
+    ('DRA', 'dr_rds_cluster', 'DR RDS Cluster'), ('DRE', 'dr_efs', 'DR EFS')])
+SCENARIO_RUNNING_OPTION = Code('schedule_running_option', [
+    ('D', 'dry_run', 'Run dry run when schedule'), ('R', 'recovery', 'Run recovery when schedule')])
+AMI_HANDLING = Code('ami_handling', [
+    ('D', 'deregister', 'De-register after Recovery'), ('L', 'leave_registered', 'Leave Registered after Recovery'),
+    ('O', 'create_ami_only', 'Create_ami without Recovery')])
+RESTORE_FROM = Code('restore_from', [('S', 'snapshot', 'Snapshot'), ('I', 'image', 'Image')])
+PLACEMENT = Code('placement', [('Z', 'zone', 'By Availability Zone'), ('V', 'vpc', 'By VPC'),
+                               ('G', 'placement_group', 'By Placement Group')])
+RETRIEVAL_TIER = Code('retrieval_tier', [('E', 'expedited', 'Expedited'), ('S', 'standard', 'Standard'),
+                                         ('B', 'bulk', 'Bulk')])
+TARGET_EFS = Code('target_efs', [('N', 'new', 'New'), ('O', 'original', 'Original')])
+#: The recoveries' phases from S3 (s3_recover_status, glacier_retrieve_status) use the Z..K table of the copies.
+RECOVERY_RUNNING = ('P',)
+RECOVERY_PHASE_RUNNING = ('I', 'P', 'G')
+
+# -- explore sessions (Ch.11) -------------------------------------------------------------------------------------------
+EXPLORE_STATUS = Code('status', [
+    ('U', 'opening', 'Undefined'), ('N', 'open', 'Open session is running'),
+    ('P', 'expiring', 'Session expiration is in progress'), ('S', 'ended', 'Session ended successfully'),
+    ('F', 'failed', 'Session failure')])
+EXPLORE_TYPE = Code('explore_type', [
+    ('I', 'instance_volumes', 'Instance Volumes'), ('V', 'independent_volumes', 'Independent Volumes'),
+    ('D', 'rds', 'RDS'), ('R', 'redshift_cluster', 'Redshift Cluster')])
+
+# -- S3 repositories (Ch.20) ---------------------------------------------------------------------------------------------
+REPOSITORY_DELETION = Code('deletion_status', [
+    ('N', 'not_applicable', 'N/A'), ('I', 'in_progress', 'In Progress'), ('F', 'failed', 'Failed'),
+    ('S', 'succeeded', 'Succeeded')])
