@@ -548,14 +548,14 @@ class Recoveries:
         out = []
         for record in self.client.pages('recoveries/', {'policy': as_id(policy_id), 'ordering': '-recovery_time'},
                                         feature='recoveries', page_size=100):
-            started = _epoch(record.get('recovery_time'))
+            started = epoch_of(record.get('recovery_time'))
             if since is not None and started is not None and started < since - 60:
                 break
             out.append(record)
         return out
 
 
-def _epoch(value):
+def epoch_of(value):
     try:
         return parse_datetime(value) if value else None
     except ValueError:
@@ -563,7 +563,7 @@ def _epoch(value):
 
 
 def last_log_time(lines):
-    times = [_epoch(line.get('log_time')) for line in lines or () if isinstance(line, dict)]
+    times = [epoch_of(line.get('log_time')) for line in lines or () if isinstance(line, dict)]
     times = [t for t in times if t is not None]
     return max(times) if times else None
 
@@ -626,7 +626,7 @@ class Selection:
             scanned += 1
             if scanned > self.SCAN:
                 break
-            started = _epoch(backup.get('start_time'))
+            started = epoch_of(backup.get('start_time'))
             if self.before is not None and (started is None or started > self.before):
                 continue
             problem = self.backup_problem(backup)
@@ -738,7 +738,7 @@ class Identity:
 
     def __init__(self, backup, record, kind, source, body, target_account, target_region):
         self.backup_id = as_id(backup['id'])
-        self.backup_start = _epoch(backup.get('start_time'))
+        self.backup_start = epoch_of(backup.get('start_time'))
         self.policy_id = as_id(backup.get('policy'))
         self.record_id = as_id(record['id'])
         self.source_id = record.get('backed_up_resource_id')
