@@ -143,7 +143,8 @@ def run(module):
             secrets['x509cert_file'] = params['certificate_file_name']
         force = (params['update_certificate'] == 'always' or not current.get('x509cert_filename')
                  or (params.get('certificate_file_name') not in (None, current.get('x509cert_filename'))))
-    changed, dummy, after, diff, sent = section.converge(wanted, secrets, force, module.check_mode, current=current)
+    changed, dummy, after, diff, sent = section.converge(wanted, secrets if force else {}, force, module.check_mode,
+                                                         current=current)
     result = dict(changed=changed, idp=after, certificate_sent='x509cert' in sent)
     if diff is not None and module._diff:
         result['diff'] = diff

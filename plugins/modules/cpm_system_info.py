@@ -86,7 +86,7 @@ state:
   returned: with V(state)
   type: dict
 timezones:
-  description: The time zones CPM knows (C(name), C(display_name)).
+  description: The time zones CPM knows (C(id), C(display_name)).
   returned: with V(timezones)
   type: list
   elements: dict

@@ -248,16 +248,16 @@ def absent(module, client, engine, rtype, current):
     if current is None:
         client.finish(module)
         module.exit_json(**engine.result(False, None, None))
-    delegates = delegates_of(client, current['id'])
-    if delegates:
-        raise ValidationError('state', 'user %s has the delegates %s; CPM does not delete a user with delegates: '
-                              'delete them first (backupdr.cloud.cpm_delegate state=absent)' % (
-                                  current.get('username'), ', '.join(sorted(d.get('username') for d in delegates))))
     gone = {'accounts': current.get('num_accounts') or 0, 'policies': current.get('num_policies') or 0}
     if not module.params['delete_user_data']:
         raise ValidationError('delete_user_data', 'deleting user %s also deletes the %d accounts and %d policies of '
                               'the user (and their backup records); give delete_user_data=true to delete it' % (
                                   current.get('username'), gone['accounts'], gone['policies']))
+    delegates = delegates_of(client, current['id'])
+    if delegates:
+        raise ValidationError('state', 'user %s has the delegates %s; CPM does not delete a user with delegates: '
+                              'delete them first (backupdr.cloud.cpm_delegate state=absent)' % (
+                                  current.get('username'), ', '.join(sorted(d.get('username') for d in delegates))))
     changed, dummy, diff = engine.absent(current=current)
     if diff is not None:
         diff = dict(before=dict(rtype.view(current), deleted_with_user=gone), after={})

@@ -37,7 +37,9 @@ from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.codes import Co
 from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.resource import (
     ChildSet, CPMField, CPMResourceType, parse_time_of_day,
 )
+from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import ApiError
 from ansible_collections.backupdr.cloud.plugins.module_utils.jobs import FAILED, PARTIAL, RUNNING, SUCCESS, UNKNOWN, Job
+from ansible_collections.backupdr.cloud.plugins.module_utils.settle import VERIFIED, look_after_lost, settle_time_of
 from ansible_collections.backupdr.cloud.plugins.module_utils.validate import ValidationError
 
 RC_AUTO_REMOVE = Code('auto_remove_resource', [('N', 'keep', 'No'), ('Y', 'remove', 'Yes'),
@@ -239,7 +241,11 @@ class OperationJob(Job):
                                   feature='resource_control', perm='backup')
         if isinstance(answer, dict) and answer.get('id') is not None:
             return {'id': as_id(answer['id']), 'record': answer}  # a server that answers with the record
-        return {'id': None}
+        try:
+            record = self.new_record()  # usually listed at once; else found while polling
+        except ApiError:
+            record = None
+        return {'id': as_id(record['id']) if record else None}
 
     def find_started(self):
         record = self.new_record()
@@ -253,6 +259,11 @@ class OperationJob(Job):
 
     def on_start_error(self, err):
         if err.status == 412:
+            if self.attach and 'progress' in (err.message or ''):
+                # An operation CPM started but does not list yet (records may appear late): follow it when it shows.
+                outcome = look_after_lost(self.new_record, settle_time_of(self.client))
+                if outcome.state == VERIFIED and outcome.found.get('operation') in (None, self.letter):
+                    return {'id': as_id(outcome.found['id']), 'record': outcome.found}
             err.message = ('%s. CPM cannot %s group %s now: it is disabled, has no target, turns resources off only, '
                            'or an operation is running' % (err.message, self.operation, self.group.get('name')))
         return None
