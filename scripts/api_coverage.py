@@ -223,8 +223,8 @@ def build():
             for method, path, option, number in items:
                 where = '%s.py line %d' % (module, number)
                 if (method, norm(path)) not in by_key:
-                    problems.append('%s: "# api: %s %s" is not an endpoint of the %s seed' % (where, method, path,
-                                                                                                  title))
+                    problems.append('%s: "# api: %s %s" is not an endpoint of the %s seed' % (
+                        where, method, path, title))
                     continue
                 check_option(module, option, problems, where)
                 reached.setdefault((method, norm(path)), []).append((module, option))
@@ -318,7 +318,7 @@ def render(services):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--check', action='store_true', help='fail when docs/api-coverage.md is stale or on problems')
     args = parser.parse_args(argv)
     services, problems = build()

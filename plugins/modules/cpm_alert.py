@@ -15,7 +15,7 @@ module: cpm_alert
 short_description: Acknowledge (delete) N2WS Backup & Recovery (CPM) alerts
 version_added: 0.2.0
 description:
-  - Deletes alerts of the API key's user: those given by id, those matching filters, or all of them (API 1.2.0).
+  - Deletes alerts of the API key's user - those given by id, those matching filters, or all of them (API 1.2.0).
     CPM's only way to acknowledge an alert is to delete it.
   - Check mode and C(--diff) show exactly which alerts would go.
 author:

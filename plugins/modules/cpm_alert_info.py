@@ -16,7 +16,7 @@ short_description: List N2WS Backup & Recovery (CPM) alerts, or gate a play on t
 version_added: 0.2.0
 description:
   - Returns the alerts of the API key's user (a delegate sees its original user's), filtered by severity,
-    category, policy and age (the seed documents no server-side filter: the module filters), API 1.2.0.
+    category, policy and age (the seed documents no server-side filter - the module filters), API 1.2.0.
   - With O(fail_on_alerts=true) the task fails when an alert matches the filters, so a play can be gated on open
     alerts (for example before a change window).
 author:

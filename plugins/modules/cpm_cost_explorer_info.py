@@ -21,7 +21,7 @@ version_added: 0.2.0
 description:
   - Returns the cost explorer's backup costs per policy (for a period) and the savings resource control groups are
     predicted to make (API 1.4.0), optionally after having CPM recompute the savings (O(refresh), API 1.5.0).
-  - CPM caches the savings: a schedule or target change shows after a refresh. A refresh recomputes that cache and
+  - CPM caches the savings - a schedule or target change shows after a refresh. A refresh recomputes that cache and
     changes nothing else; the module reports V(changed=false) for it.
 author:
   - backupdr.cloud contributors (@backupdr)

@@ -22,7 +22,7 @@ description:
   - Makes sure a CPM delegate (a user who acts for an original user, with a set of permissions) exists with the
     given e-mail address and permissions, or that it does not exist. Only the root user's API key may do this.
   - The delegate is found by O(username) (unique in CPM over users and delegates), or by O(id).
-  - The password is write-only: sent on create, and on every run with O(update_password=always)
+  - The password is write-only - sent on create, and on every run with O(update_password=always)
     (C(POST /api/delegates/{id}/reset_password/)).
 author:
   - backupdr.cloud contributors (@backupdr)

@@ -46,7 +46,7 @@ options:
     description: The identity provider's sign-out URL.
     type: str
   cpm_address:
-    description: The address of CPM the identity provider sends users back to (see RV(cpm_addresses)).
+    description: The address of CPM the identity provider sends users back to (M(backupdr.cloud.cpm_idp_info) returns the addresses CPM knows).
     type: str
   nameid_format:
     description: The SAML NameID format.

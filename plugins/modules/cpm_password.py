@@ -70,7 +70,7 @@ password_changed:
   type: bool
 """
 
-from ansible_collections.backupdr.cloud.plugins.module_utils.cpm import administration  # noqa: F401 (features)
+from ansible_collections.backupdr.cloud.plugins.module_utils.cpm import administration  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.client import CPMClient, cpm_argument_spec
 from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.people import check_password
 from ansible_collections.backupdr.cloud.plugins.module_utils.engine import run_module

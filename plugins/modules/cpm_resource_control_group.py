@@ -30,7 +30,7 @@ description:
   - Makes sure a resource control group (instances and RDS databases that CPM turns off and on by schedule) exists
     with the given settings, on/off schedules and targets, or that it does not exist (API 1.2.0).
   - The group is found by O(name) among the groups the API key's user sees, or by O(id).
-  - O(schedules), O(instances) and O(rds_databases) are each the B(whole) set (CPM has no C(PUT) for them): missing
+  - O(schedules), O(instances) and O(rds_databases) are each the B(whole) set (CPM has no C(PUT) for them) - missing
     rows and targets are added, others removed, in one task. Omit an option to leave that set as it is.
   - Starting or stopping a group now is M(backupdr.cloud.cpm_resource_control_operation).
 author:
@@ -169,7 +169,7 @@ from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.client import C
 from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.refs import Refs, check_aws_region
 from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.resource import CPMEngine
 from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.resource_control import (
-    OFF_DAY, ON_DAY, RC_AUTO_REMOVE, GroupType, row_identity, row_view, schedule_row, schedules_set, target_identity,
+    OFF_DAY, ON_DAY, RC_AUTO_REMOVE, GroupType, row_view, schedule_row, schedules_set, target_identity,
     targets_set,
 )
 from ansible_collections.backupdr.cloud.plugins.module_utils.engine import run_module
@@ -194,10 +194,10 @@ def argument_spec():
             turn_on_day=dict(type='str', choices=ON_DAY.choices()),
             turn_on_time=dict(type='str', required=True),
         )),
-        instances=dict(type='list', elements='dict', options=dict(id=dict(type='str', required=True),
-                                                                    region=dict(type='str', required=True))),
-        rds_databases=dict(type='list', elements='dict', options=dict(id=dict(type='str', required=True),
-                                                                        region=dict(type='str', required=True))),
+        instances=dict(type='list', elements='dict', options=dict(
+            id=dict(type='str', required=True), region=dict(type='str', required=True))),
+        rds_databases=dict(type='list', elements='dict', options=dict(
+            id=dict(type='str', required=True), region=dict(type='str', required=True))),
     )
 
 

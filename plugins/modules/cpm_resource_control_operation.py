@@ -23,7 +23,7 @@ description:
   - B(How the outcome is followed.) CPM answers the start or stop with 202 and no handle. The module reads the ids
     of the group's operation records before the call; after it, the operation is the group's first record
     (C(GET /api/resource_control/records/?group=ID&ordering=-start_time)) that was not there before. It may appear
-    some time after the call: the module keeps looking until O(wait_timeout). The record's status then says the
+    some time after the call - the module keeps looking until O(wait_timeout). The record's status then says the
     outcome (C(B) successful; C(A)/C(S) partial, which fails the task unless O(fail_on_partial=false); C(F) failed).
   - When an operation of the same kind is already running for the group, it is followed instead of starting another;
     one of the other kind fails the task (CPM runs one at a time and answers 412).

@@ -135,7 +135,7 @@ options:
   run:
     description:
       - With O(section=cleanup), V(tagscan) or V(capture_vpc), run the cleanup, tag scan or VPC capture now (after
-        applying O(settings)); with O(wait=true), wait until it has ended (CPM gives no handle: the end is seen on the
+        applying O(settings)); with O(wait=true), wait until it has ended (CPM gives no handle - the end is seen on the
         section's C(last_*_time)).
     type: bool
     default: false

@@ -24,7 +24,7 @@ description:
   - The user is found by O(username) (unique in CPM over users and delegates), or by O(id).
   - Only the options given are compared; a change is one full-body C(PUT) carrying the e-mail address and every
     profile key as CPM shows them, with the given ones changed.
-  - The password is write-only (CPM never shows it): it is sent when the user is created, and on every run with
+  - The password is write-only (CPM never shows it) - it is sent when the user is created, and on every run with
     O(update_password=always) (through C(POST /api/users/{id}/reset_password/)).
   - Deleting a user makes CPM delete that user's accounts, with their policies and backup records; it needs
     O(delete_user_data=true), and CPM refuses it while the user has delegates (the module says so before any write).
@@ -111,7 +111,7 @@ options:
         type: int
   delete_user_data:
     description:
-      - Confirms O(state=absent): deleting a user deletes that user's accounts, their policies and backup records.
+      - Confirms O(state=absent) - deleting a user deletes that user's accounts, their policies and backup records.
       - Without it, O(state=absent) fails before any request when the user exists.
     type: bool
     default: false

@@ -23,7 +23,7 @@ description:
   - Makes sure the worker configuration of a backup account in an AWS region (the VPC, subnet, security group, key
     pair and HTTP proxy of the workers CPM launches there for file-level recovery and S3 copies) has the given
     values, or that it does not exist; optionally tests it.
-  - B(Identity.) A worker configuration has no name in CPM: the module identifies it by O(account) and O(region),
+  - B(Identity.) A worker configuration has no name in CPM - the module identifies it by O(account) and O(region),
     one configuration per account and region (CPM refuses a second one). When CPM holds several for the pair, give
     O(id).
   - CPM types C(region) as a region id and describes it as the AWS region; the module takes the AWS name and sends the

@@ -27,7 +27,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.backupdr.cloud.plugins.module_utils.cpm import administration  # noqa: F401 (features)
+from ansible_collections.backupdr.cloud.plugins.module_utils.cpm import administration  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.administration import FlagsField
 from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.client import as_id, deep_merge, unflatten
 from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.codes import Code

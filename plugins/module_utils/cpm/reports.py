@@ -23,7 +23,7 @@ __metaclass__ = type
 import csv
 import io
 
-from ansible_collections.backupdr.cloud.plugins.module_utils.cpm import administration  # noqa: F401 (features)
+from ansible_collections.backupdr.cloud.plugins.module_utils.cpm import administration  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.codes import BACKUP_STATUS, DR_STATUS, Code
 from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.client import as_id
 from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.resource import CPMField, CPMResourceType, iso, parse_datetime
@@ -37,8 +37,8 @@ REPORTS = {
     'backups': ('reports/backups/', 'reports', ('account', 'account_name', 'backup_id', 'dr_status', 'from_time',
                                                 'is_retry', 'marked_for_deletion', 'ordering', 'policy_name', 'status',
                                                 'to_time', 'user', 'username')),
-    'protected_resources': ('reports/protected-resources/', 'reports', ('account', 'account_name', 'user',
-                                                                         'username')),
+    'protected_resources': ('reports/protected-resources/', 'reports', (
+        'account', 'account_name', 'user', 'username')),
     'resource_control_operations': ('reports/resource_control_operations/', 'rc_report', (
         'account', 'account_name', 'from_time', 'group_name', 'marked_for_deletion', 'ordering', 'rc_operation_id',
         'status', 'to_time', 'user', 'username')),

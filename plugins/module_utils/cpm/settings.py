@@ -30,7 +30,7 @@ __metaclass__ = type
 import copy
 import re
 
-from ansible_collections.backupdr.cloud.plugins.module_utils.cpm import administration  # noqa: F401 (features)
+from ansible_collections.backupdr.cloud.plugins.module_utils.cpm import administration  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.client import as_id
 from ansible_collections.backupdr.cloud.plugins.module_utils.engine import MASK
 from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import ApiError

@@ -17,7 +17,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.backupdr.cloud.plugins.module_utils.cpm import administration  # noqa: F401 (features)
+from ansible_collections.backupdr.cloud.plugins.module_utils.cpm import administration  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.codes import Code
 from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.resource import parse_datetime
 from ansible_collections.backupdr.cloud.plugins.module_utils.validate import ValidationError
