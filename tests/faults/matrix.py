@@ -188,6 +188,7 @@ def setup_test_failover(sim):
 def acronis_tasks(sim, uuid):
     return len(sim.call('GET', 'acronis_dr/servers/' + uuid).get('tasks') or [])
 
+
 OPERATIONS = [
     dict(name='drive create', module='crosspeer_drive', setup=lambda sim: {},
          args=lambda sim, ctx: crosspeer_args(sim, name='mx-new', size='1M'), path='drives/create',
