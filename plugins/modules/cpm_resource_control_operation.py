@@ -73,15 +73,22 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: A group of web servers (their instance ids in web_instances)
+  backupdr.cloud.cpm_resource_control_group:
+    name: web-office-hours
+    account: main
+    instances: "{{ web_instances | default([]) }}"
+
 - name: Turn the web servers on now, before the office hours
   backupdr.cloud.cpm_resource_control_operation:
     group: web-office-hours
     operation: start
   register: rc_start
+  when: web_instances | default([]) | length > 0
 
-- name: Delete an old record
+- name: Delete an old operation record
   backupdr.cloud.cpm_resource_control_operation:
-    record_id: "{{ rc_start.operation.operation_id | default(1) }}"
+    record_id: "{{ old_record_id | default(1) }}"
     state: absent
 """
 

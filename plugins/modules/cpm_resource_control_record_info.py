@@ -54,11 +54,15 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: The last ten operations of a group
+- name: The last ten operations
   backupdr.cloud.cpm_resource_control_record_info:
-    group: web-office-hours
     limit: 10
   register: rc_records
+
+- name: The failed ones of a group
+  backupdr.cloud.cpm_resource_control_record_info:
+    group: "{{ rc_group | default(omit) }}"
+    status: failed
 """
 
 RETURN = r"""
