@@ -35,6 +35,7 @@ from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.client import a
 from ansible_collections.backupdr.cloud.plugins.module_utils.engine import MASK
 from ansible_collections.backupdr.cloud.plugins.module_utils.http_client import ApiError
 from ansible_collections.backupdr.cloud.plugins.module_utils.jobs import FAILED, RUNNING, SUCCESS, Job
+from ansible_collections.backupdr.cloud.plugins.module_utils.settle import VERIFIED, conclude, look_after_lost, settle_time_of
 from ansible_collections.backupdr.cloud.plugins.module_utils.validate import ValidationError
 
 AWS_REGION_RE = re.compile(r'[a-z]{2}(-gov)?-[a-z]+-\d', re.ASCII)
@@ -221,7 +222,12 @@ class Section:
             preview = dict(current)
             preview.update(dict((k, v) for k, v in body.items() if k not in self.secrets))
             return True, current, preview, diff, tuple(sorted(send))
-        answer = self.client.post(self.path, body, feature=self.feature, perm=self.perm)
+        try:
+            answer = self.client.post(self.path, body, feature=self.feature, perm=self.perm)
+        except ApiError as err:
+            if err.landed is not None:
+                raise
+            answer = self._lost(err, wanted)
         if not isinstance(answer, dict) or not answer:
             answer = self.read()
         remaining = differences(answer, dict((k, v) for k, v in wanted.items() if k not in NOTIFY_TRIGGERS))
@@ -232,15 +238,39 @@ class Section:
                 code='ignored', service='CPM', method='POST', path=self.path, landed=True)
         return True, current, answer, diff, tuple(sorted(send))
 
+    def _lost(self, err, wanted):
+        """The POST's answer was lost: the section is read during the settle window; the POST is never sent
+        twice."""
+        window = settle_time_of(self.client)
+        outcome = look_after_lost(_settled(self, wanted), window)
+        if outcome.state == VERIFIED:
+            return outcome.found
+        raise conclude(err, outcome, 'the %s settings' % self.section, 'the %s settings in CPM' % self.section,
+                       window)
+
+
+def _settled(section, wanted):
+    """A look of the settle rule: the section when it shows every wanted key, else None."""
+    def look():
+        current = section.read()
+        plain = dict((k, v) for k, v in wanted.items() if k not in NOTIFY_TRIGGERS)
+        remaining = differences(current, plain)
+        return current if not remaining else None
+    return look
+
 
 def strip_secrets(obj, secrets):
     return dict((k, v) for k, v in (obj or {}).items() if k not in secrets)
 
 
 class RunJob(Job):
-    """A settings run (cleanup, tag scan, VPC capture): 202 without a handle, followed on ``last_*_time``."""
+    """A settings run (cleanup, tag scan, VPC capture): 202 without a handle, followed on ``last_*_time``.
 
-    can_verify = True
+    A start whose answer was lost cannot be told from one that did not land until the run ends, so it is
+    reported as unknown (never sent twice).
+    """
+
+    can_verify = False
 
     def __init__(self, client, section):
         self.client = client
