@@ -98,8 +98,8 @@ def test_a_section_is_posted_whole_and_only_when_a_given_key_differs():
 
 def test_check_mode_posts_nothing():
     client = FakeClient({'cpm_log_mode': 'STANDARD'})
-    changed, dummy, after, diff, sent = Section(client, 'cpm_log_mode').converge({'cpm_log_mode': 'DEBUG'}, {}, False,
-                                                                                  True)
+    section = Section(client, 'cpm_log_mode')
+    changed, dummy, after, diff, sent = section.converge({'cpm_log_mode': 'DEBUG'}, {}, False, True)
     assert changed and client.posts == [] and after['cpm_log_mode'] == 'DEBUG'
 
 
