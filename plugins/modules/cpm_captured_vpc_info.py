@@ -7,6 +7,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+# api: GET captured_vpcs/ account (and the list's filters)
+# api: GET captured_vpcs/{id}/ id
+# api: GET captured_vpcs/logs/ logs=true
+
 DOCUMENTATION = r"""
 module: cpm_captured_vpc_info
 short_description: List the VPCs N2WS Backup & Recovery (CPM) captured, and the log of the last VPC clone

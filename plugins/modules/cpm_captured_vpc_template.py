@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+# api: GET captured_vpcs/{id}/cloudformation_template/ dest (to_account, to_region, to_vpc, bucket_name)
+
 DOCUMENTATION = r"""
 module: cpm_captured_vpc_template
 short_description: Save the CloudFormation template of a VPC N2WS Backup & Recovery (CPM) captured

@@ -7,6 +7,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+# api: POST explore_sessions/ backup (the session; instance, volumes, region, from_account)
+# api: GET explore_sessions/ backup (a lost answer looked for)
+# api: GET explore_sessions/{id}/ wait_timeout (until open)
+# api: DELETE explore_sessions/{id}/ backup (always, at the end)
+# api: GET explore_sessions/{explore_session_id}/file_system_entries/ list
+# api: POST explore_sessions/{explore_session_id}/download/ paths
+# api: POST explore_sessions/{explore_session_id}/keep_alive/ keep_alive_interval
+
 DOCUMENTATION = r"""
 module: cpm_file_restore
 short_description: Restore files and folders from an N2WS Backup & Recovery (CPM) backup (file-level recovery)
@@ -307,9 +315,8 @@ def choose_backup(client, params, before):
             continue
         if backup.get('status') in RECOVERABLE and not backup.get('marked_for_deletion'):
             return backup
-    raise ValidationError('policy', 'policy %s has no successful backup%s' % (policy.get('name'), ''
-                                                                            if before is None else ' before %s' %
-                                                                            params['before']))
+    raise ValidationError('policy', 'policy %s has no successful backup%s' % (
+        policy.get('name'), '' if before is None else ' before %s' % params['before']))
 
 
 def run(module):

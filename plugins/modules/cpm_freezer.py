@@ -7,12 +7,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+# api: POST backups/{backup_id}/to_freezer/ state=present (name, description)
+# api: PUT backups/{id}/ description (a freezer item)
+# api: DELETE backups/{id}/ state=absent (a freezer item, confirm_delete)
+
 DOCUMENTATION = r"""
 module: cpm_freezer
 short_description: Keep an N2WS Backup & Recovery (CPM) backup in the freezer, rename it, or delete it
 version_added: 0.2.0
 description:
-  - Moves a CPM backup to the freezer under a name and a description (C(POST /api/backups/{id}/to_freezer/)): a
+  - Moves a CPM backup to the freezer under a name and a description (C(POST /api/backups/{id}/to_freezer/)); a
     freezer item is kept until it is deleted, whatever the policy's retention.
   - Updates the name and description of a freezer item (C(PUT /api/backups/{id}/)), or deletes it
     (C(DELETE /api/backups/{id}/), with O(confirm_delete); this deletes the backup).

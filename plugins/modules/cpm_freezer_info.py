@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+# api: GET freezer/ name (before API 1.1.0; after it GET backups/?is_freezer_item=true)
+
 DOCUMENTATION = r"""
 module: cpm_freezer_info
 short_description: List the N2WS Backup & Recovery (CPM) freezer

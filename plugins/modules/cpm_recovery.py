@@ -7,6 +7,27 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+# api: POST backups/{backup_id}/snapshots/dr_efs/{snapshot_record_id}/recover/ kind (source=dr)
+# api: POST backups/{backup_id}/snapshots/dr_rds_clusters/{snapshot_record_id}/recover/ kind (source=dr)
+# api: POST backups/{backup_id}/snapshots/dr_rds_databases/{snapshot_record_id}/recover/ kind (source=dr)
+# api: POST backups/{backup_id}/snapshots/dr_volumes/{snapshot_record_id}/recover/ kind (source=dr)
+# api: POST backups/{backup_id}/snapshots/dynamodb_tables/{snapshot_record_id}/recover/ kind (source=native)
+# api: POST backups/{backup_id}/snapshots/efs/{snapshot_record_id}/recover/ kind (source=native)
+# api: POST backups/{backup_id}/snapshots/instances/{snapshot_record_id}/recover/ kind (source=native)
+# api: POST backups/{backup_id}/snapshots/rds_clusters/{snapshot_record_id}/recover/ kind (source=native)
+# api: POST backups/{backup_id}/snapshots/rds_databases/{snapshot_record_id}/recover/ kind (source=native)
+# api: POST backups/{backup_id}/snapshots/redshift_clusters/{snapshot_record_id}/recover/ kind (source=native)
+# api: POST backups/{backup_id}/snapshots/volumes/{snapshot_record_id}/recover/ kind (source=native)
+# api: POST backups/{backup_id}/snapshots/instances/{snapshot_record_id}/recover_from_s3/ kind=instance, source=s3
+# api: POST backups/{backup_id}/snapshots/volumes/{snapshot_record_id}/recover_from_s3/ kind=volume, source=s3
+# api: GET backups/{backup_id}/snapshots/instances/{snapshot_id}/aws_additional_nics/ additional_nics (checked before the recover call)
+# api: GET backups/ policy (the latest recoverable backup holding resource)
+# api: GET recoveries/ recover_again (false: the same recovery is looked for among the policy's records)
+# api: GET recoveries/{id}/ wait_timeout (the recovery followed)
+# api: GET recoveries/{id}/logs/ logs
+# api: POST recoveries/{recovery_id}/recover_from_s3/abort/ state=aborted
+# api: DELETE recoveries/{id}/ state=absent
+
 DOCUMENTATION = r"""
 module: cpm_recovery
 short_description: Recover a resource from an N2WS Backup & Recovery (CPM) backup, once
@@ -37,6 +58,8 @@ description:
     recovery whatever exists. A failed recovery never counts: the next run recovers again."
   - With O(state=aborted), aborts the recovery from S3 O(id) (C(POST /api/recoveries/{id}/recover_from_s3/abort/)),
     only while it runs (otherwise V(changed=false)), and waits until it has ended.
+  - With O(state=absent), deletes the recovery record O(id) (C(DELETE /api/recoveries/{id}/)), its history in CPM;
+    the recovered resources stay. A recovery that runs is not deleted (CPM refuses it).
 author:
   - backupdr.cloud contributors (@backupdr)
 extends_documentation_fragment:
@@ -47,13 +70,14 @@ extends_documentation_fragment:
 options:
   state:
     description:
-      - V(present) recovers (once). V(aborted) aborts the running recovery from S3 O(id).
+      - V(present) recovers (once). V(aborted) aborts the running recovery from S3 O(id). V(absent) deletes the
+        recovery record O(id).
     type: str
-    choices: [present, aborted]
+    choices: [present, aborted, absent]
     default: present
   id:
     description:
-      - With O(state=aborted), the id of the recovery record to abort.
+      - With O(state=aborted) or O(state=absent), the id of the recovery record to abort or delete.
     type: int
   kind:
     description:
@@ -601,7 +625,7 @@ operation:
 from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.client import CPMClient, as_id, cpm_argument_spec
 from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.codes import RECOVERY_TYPE
 from ansible_collections.backupdr.cloud.plugins.module_utils.cpm.recoveries import (
-    DR, KINDS, NATIVE, S3, AbortJob, Identity, Recoveries, RecoveryJob, Selection, aborting, account_id, body_of,
+    DR, KINDS, NATIVE, S3, AbortJob, Identity, Recoveries, RecoveryJob, Selection, aborting, body_of,
     check_combinations, is_from_s3, masked_body, option_argument_spec, recover_options, recovery_view, resolve_body,
     snapshot_view,
 )
@@ -617,7 +641,7 @@ SELECTION = ('kind', 'source', 'resource', 'region', 'dr_region', 'backup', 'pol
 
 def argument_spec():
     spec = cpm_argument_spec(
-        state=dict(type='str', choices=['present', 'aborted'], default='present'),
+        state=dict(type='str', choices=['present', 'aborted', 'absent'], default='present'),
         id=dict(type='int'),
         kind=dict(type='str', choices=RECOVERY_TYPE.choices()),
         source=dict(type='str', choices=['native', 'dr', 's3'], default='native'),
@@ -676,6 +700,8 @@ def checked_input(params):
 def run(module):
     if module.params['state'] == 'aborted':
         return abort(module)
+    if module.params['state'] == 'absent':
+        return absent(module)
     params = module.params
     if not params.get('kind'):
         raise ValidationError('kind', 'is required to recover (state=present)')
@@ -792,13 +818,44 @@ def logs_of(client, record, wanted):
     return Recoveries(client).logs(record['id'])
 
 
-def abort(module):
-    params = module.params
+def only_id(params):
+    state = params['state']
     if params.get('id') is None:
-        raise ValidationError('id', 'is required with state=aborted (the recovery to abort)')
+        raise ValidationError('id', 'is required with state=%s (the recovery record)' % state)
     for option in SELECTION + tuple(option_argument_spec()):
         if option not in ('source', 'partial_backups') and params.get(option) not in (None, False):
-            raise ValidationError(option, 'does not apply to state=aborted (only id)')
+            raise ValidationError(option, 'does not apply to state=%s (only id)' % state)
+
+
+def absent(module):
+    """Delete a recovery record (its history; the recovered resources stay)."""
+    params = module.params
+    only_id(params)
+    client = CPMClient(params, warn=module.warn)
+    client.require('recoveries', 'state')
+    record = Recoveries(client).get(params['id'])
+    if record is None:
+        client.finish(module)
+        module.exit_json(changed=False, recovery={}, log=[], identified_by=None, operation=dict(
+            operation_id=params['id'], state='success', status='absent', attached=False, adopted=False, waited=False,
+            elapsed=0.0))
+    if record.get('status') == 'P':
+        raise ValidationError('state', 'recovery %s is still running; CPM deletes only a recovery that has ended (wait '
+                              'for it, or abort a recovery from S3 with state=aborted)' % params['id'])
+    if not module.check_mode:
+        client.delete('recoveries/%d/' % params['id'], feature='recoveries', perm='recovery')
+    client.finish(module)
+    out = dict(changed=True, recovery={}, log=[], identified_by=None, operation=dict(
+        operation_id=params['id'], state='success', status='deleted', attached=False, adopted=False, waited=False,
+        elapsed=0.0))
+    if module._diff:
+        out['diff'] = dict(before=recovery_view(record), after={})
+    module.exit_json(**out)
+
+
+def abort(module):
+    params = module.params
+    only_id(params)
     client = CPMClient(params, warn=module.warn)
     client.require('recovery_abort_s3', 'state')
     recoveries = Recoveries(client)

@@ -7,6 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+# api: GET recoveries/ status (and every filter of the list)
+# api: GET recoveries/{id}/logs/ logs=true
+
 DOCUMENTATION = r"""
 module: cpm_recovery_info
 short_description: List N2WS Backup & Recovery (CPM) recovery records with their logs

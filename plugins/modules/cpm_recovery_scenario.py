@@ -7,6 +7,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+# api: GET recovery_scenarios/ name (the lookup, CPM's exact name filter)
+# api: GET recovery_scenarios/{id}/ id
+# api: POST recovery_scenarios/ state=present (a new scenario)
+# api: PUT recovery_scenarios/{id}/ state=present
+# api: DELETE recovery_scenarios/{id}/ state=absent
+# api: GET recovery_scenarios/{scenario_id}/targets/ targets
+# api: POST recovery_scenarios/{scenario_id}/targets/ targets
+# api: PUT recovery_scenarios/{scenario_id}/targets/{id}/ targets (configuration, order)
+# api: DELETE recovery_scenarios/{scenario_id}/targets/{id}/ purge_targets
+
 DOCUMENTATION = r"""
 module: cpm_recovery_scenario
 short_description: Manage N2WS Backup & Recovery (CPM) recovery scenarios and their targets
@@ -121,7 +131,7 @@ options:
         required: true
       order:
         description:
-          - The place of the target in a run (CPM's default: after the others).
+          - The place of the target in a run (by default after the others).
         type: int
       options:
         description:

@@ -7,6 +7,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+# api: GET recovery_scenarios/ name (and the list's filters)
+# api: GET recovery_scenarios/{id}/ id
+# api: GET recovery_scenarios/{scenario_id}/targets/ targets
+# api: GET recovery_scenarios/records/ runs
+# api: GET recovery_scenarios/records/{id}/logs/ run_logs
+
 DOCUMENTATION = r"""
 module: cpm_recovery_scenario_info
 short_description: List N2WS Backup & Recovery (CPM) recovery scenarios with their targets, runs and logs

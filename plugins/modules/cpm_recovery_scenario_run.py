@@ -7,6 +7,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+# api: POST recovery_scenarios/{scenario_id}/recover/ scenario (dry_run)
+# api: GET recovery_scenarios/records/{id}/ id
+# api: GET recovery_scenarios/records/ run_again (false: the same run is looked for)
+# api: GET recovery_scenarios/records/{id}/logs/ logs
+# api: DELETE recovery_scenarios/records/{id}/ state=absent (a run record that has ended)
+
 DOCUMENTATION = r"""
 module: cpm_recovery_scenario_run
 short_description: Run an N2WS Backup & Recovery (CPM) recovery scenario, as a dry run or for real, and wait
@@ -23,7 +29,8 @@ description:
   - B(Idempotent) - a run of the same scenario on the same backup, with the same O(dry_run), that did not fail is
     returned (followed while it runs) with V(changed=false) instead of starting another; O(run_again=true) always
     starts a new run (a drill that runs again on an unchanged backup).
-  - O(id) follows a run this module (or CPM's schedule) started.
+  - O(id) follows a run this module (or CPM's schedule) started; with O(state=absent) it deletes that run record
+    (C(DELETE /api/recovery_scenarios/records/{id}/)), the run's history (what it recovered stays), unless it runs.
 author:
   - backupdr.cloud contributors (@backupdr)
 extends_documentation_fragment:
@@ -38,8 +45,14 @@ options:
     type: str
   id:
     description:
-      - Follow this run record (its id) instead of starting a run.
+      - Follow this run record (its id) instead of starting a run; with O(state=absent), the run record to delete.
     type: int
+  state:
+    description:
+      - V(present) runs the scenario (or follows the run O(id)); V(absent) deletes the run record O(id).
+    type: str
+    choices: [present, absent]
+    default: present
   backup:
     description:
       - The id of the backup to run on; it must be a backup of the scenario's policy.
@@ -87,7 +100,6 @@ notes:
 seealso:
   - module: backupdr.cloud.cpm_recovery_scenario
   - module: backupdr.cloud.cpm_recovery_scenario_info
-  - role: backupdr.cloud.dr_drill
 """
 
 EXAMPLES = r"""
@@ -184,6 +196,7 @@ def argument_spec():
     return cpm_argument_spec(
         scenario=dict(type='str'),
         id=dict(type='int'),
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
         backup=dict(type='int'),
         before=dict(type='str'),
         partial_backups=dict(type='bool', default=False),
@@ -244,6 +257,8 @@ def brief(item, keys):
 
 def run(module):
     params = module.params
+    if params['state'] == 'absent' and params.get('id') is None:
+        raise ValidationError('id', 'is required with state=absent (the run record to delete)')
     if params.get('scenario') is None and params.get('id') is None:
         raise ValidationError('scenario', 'is required (or id, to follow a run)')
     check_name(params.get('scenario'), 'scenario')
@@ -258,6 +273,8 @@ def run(module):
     client = CPMClient(params, warn=module.warn)
     client.require('recovery_scenarios', 'scenario')
     runs = Runs(client)
+    if params['state'] == 'absent':
+        return delete_record(module, client, runs, params)
     runner = JobRunner(module, client, wait=params['wait'], wait_timeout=params['wait_timeout'])
     if params.get('id') is not None:
         return follow(module, client, runs, runner, params)
@@ -287,6 +304,28 @@ def run(module):
                      targets=target_outcomes(client, record, targets) if record and params['logs'] else [],
                      log=runs.logs(record['id']) if record and params['logs'] and ended else [],
                      operation=result.as_dict(), **base)
+
+
+def delete_record(module, client, runs, params):
+    """Delete a run record (its history; what the run recovered stays)."""
+    record = runs.get(params['id'])
+    if record is None:
+        client.finish(module)
+        module.exit_json(changed=False, record={}, targets=[], log=[], scenario={}, backup={}, operation=dict(
+            operation_id=params['id'], state='success', status='absent', attached=False, adopted=False, waited=False,
+            elapsed=0.0))
+    if record.get('status') == 'P':
+        raise ValidationError('state', 'run %s is still running; CPM deletes only a run that has ended' % params['id'])
+    if not module.check_mode:
+        client.delete('recovery_scenarios/records/%d/' % params['id'], feature='recovery_scenarios', perm='recovery')
+    client.finish(module)
+    out = dict(changed=True, record={}, targets=[], log=[], scenario={'id': record.get('recovery_scenario')},
+               backup={'id': record.get('backup_record')}, operation=dict(
+                   operation_id=params['id'], state='success', status='deleted', attached=False, adopted=False,
+                   waited=False, elapsed=0.0))
+    if module._diff:
+        out['diff'] = dict(before=record_view(record), after={})
+    module.exit_json(**out)
 
 
 def follow(module, client, runs, runner, params):

@@ -7,6 +7,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+# api: POST policies/{policy_id}/archive/abort/ operation=archive
+# api: POST policies/{policy_id}/cleanup_s3/abort/ operation=cleanup
+# api: POST policies/{policy_id}/s3_operations/abort/ operation=all
+# api: POST backups/{backup_id}/copy_to_s3/abort/ operation=copy_to_s3
+
 DOCUMENTATION = r"""
 module: cpm_s3_operation
 short_description: Abort the S3 operations of an N2WS Backup & Recovery (CPM) policy or backup while they run
@@ -174,7 +179,7 @@ class State:
         if self.operation != 'copy_to_s3':
             out['flags'] = policy_running(policy, self.operation)
         if self.operation in ('copy_to_s3', 'all'):
-            out['copies'] = [b for b in running_copies(self.client, policy['id'])] if self.client.has('backups') else []
+            out['copies'] = list(running_copies(self.client, policy['id'])) if self.client.has('backups') else []
         return out
 
     def plan(self, state):

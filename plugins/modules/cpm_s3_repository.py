@@ -7,6 +7,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+# api: GET s3_repositories/ name (the lookup)
+# api: POST s3_repositories/ state=present (a new repository)
+# api: PUT s3_repositories/{id}/ description
+# api: DELETE s3_repositories/{id}/ state=absent (confirm_delete)
+# api: DELETE s3_repositories/{id}/force/ force=true
+
 DOCUMENTATION = r"""
 module: cpm_s3_repository
 short_description: Manage N2WS Backup & Recovery (CPM) S3 repositories

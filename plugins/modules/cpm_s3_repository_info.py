@@ -7,6 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+# api: GET s3_repositories/ name (and the list's filters)
+# api: GET s3_repositories/{id}/ id
+
 DOCUMENTATION = r"""
 module: cpm_s3_repository_info
 short_description: List N2WS Backup & Recovery (CPM) S3 repositories

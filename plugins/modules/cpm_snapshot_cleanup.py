@@ -7,6 +7,28 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+# api: DELETE accounts/backup/{id}/snapshots/ account (account_type=backup)
+# api: DELETE accounts/dr/{id}/snapshots/ account (account_type=dr)
+# api: DELETE accounts/{id}/snapshots/ account (without account_type, API 1.3.0)
+# api: DELETE policies/{id}/snapshots/ policy (before API 1.3.0)
+# api: DELETE policies/{id}/snapshots/native/ policy
+# api: DELETE policies/{id}/snapshots/s3/ include_s3=true
+# api: DELETE backups/{backup_id}/snapshots/ backup
+# api: DELETE backups/{backup_id}/snapshots/dr_efs/{id}/ snapshot_id (kind=dr_efs)
+# api: DELETE backups/{backup_id}/snapshots/dr_initial_amis/{id}/ snapshot_id (kind=dr_initial_amis)
+# api: DELETE backups/{backup_id}/snapshots/dr_rds_clusters/{id}/ snapshot_id (kind=dr_rds_clusters)
+# api: DELETE backups/{backup_id}/snapshots/dr_rds_databases/{id}/ snapshot_id (kind=dr_rds_databases)
+# api: DELETE backups/{backup_id}/snapshots/dr_volumes/{id}/ snapshot_id (kind=dr_volumes)
+# api: DELETE backups/{backup_id}/snapshots/dynamodb_tables/{id}/ snapshot_id (kind=dynamodb_tables)
+# api: DELETE backups/{backup_id}/snapshots/efs/{id}/ snapshot_id (kind=efs)
+# api: DELETE backups/{backup_id}/snapshots/initial_amis/{id}/ snapshot_id (kind=initial_amis)
+# api: DELETE backups/{backup_id}/snapshots/only_amis/{id}/ snapshot_id (kind=only_amis)
+# api: DELETE backups/{backup_id}/snapshots/only_dr_amis/{id}/ snapshot_id (kind=only_dr_amis)
+# api: DELETE backups/{backup_id}/snapshots/rds_clusters/{id}/ snapshot_id (kind=rds_clusters)
+# api: DELETE backups/{backup_id}/snapshots/rds_databases/{id}/ snapshot_id (kind=rds_databases)
+# api: DELETE backups/{backup_id}/snapshots/redshift_clusters/{id}/ snapshot_id (kind=redshift_clusters)
+# api: DELETE backups/{backup_id}/snapshots/volumes/{id}/ snapshot_id (kind=volumes)
+
 DOCUMENTATION = r"""
 module: cpm_snapshot_cleanup
 short_description: Delete N2WS Backup & Recovery (CPM) snapshots of an account, a policy, a backup, or one snapshot
@@ -22,9 +44,10 @@ description:
   - "The scopes: one snapshot, C(DELETE /api/backups/{id}/snapshots/<kind>/{id}/); a backup,
     C(DELETE /api/backups/{id}/snapshots/) (every snapshot, copies in S3 included); a policy,
     C(DELETE /api/policies/{id}/snapshots/native/) (API 1.3.0; C(snapshots/) before) or C(.../snapshots/s3/) with
-    O(include_s3); an account, C(DELETE /api/accounts/backup/{id}/snapshots/) or C(/api/accounts/dr/{id}/snapshots/)
-    (the snapshots held in it: for a backup account those of its backups, minus DR copies held in another account;
-    for a DR account the DR copies held in it)."
+    O(include_s3); an account, C(DELETE /api/accounts/{id}/snapshots/) (API 1.3.0), or with O(account_type)
+    C(/api/accounts/backup/{id}/snapshots/) or C(/api/accounts/dr/{id}/snapshots/) (the snapshots held in it; for a
+    backup account those of its backups, minus DR copies held in another account; for a DR account the DR copies
+    held in it)."
 author:
   - backupdr.cloud contributors (@backupdr)
 extends_documentation_fragment:
@@ -39,6 +62,8 @@ options:
   account_type:
     description:
       - Whether O(account) is a V(backup) or a V(dr) account; by default the kind the name or id is found as.
+      - With it, the delete goes to that kind's endpoint; without it, to the endpoint of accounts of either kind
+        (API 1.3.0; before that, the kind's own).
     type: str
     choices: [backup, dr]
   policy:
@@ -234,7 +259,10 @@ def run(module):
     else:
         client.require('snapshots', 'account')
         account, kind = account_ref(client, params['account'], params.get('account_type'))
-        path, feature = 'accounts/%s/%d/snapshots/' % (kind, account), 'account_snapshots_delete'
+        if params.get('account_type') or not client.has('account_snapshots_generic'):
+            path, feature = 'accounts/%s/%d/snapshots/' % (kind, account), 'account_snapshots_delete'
+        else:
+            path, feature = 'accounts/%d/snapshots/' % account, 'account_snapshots_generic'
         going = preview.of_backup_account(account) if kind == 'backup' else preview.of_dr_account(account)
     backups = sorted(set(entry['backup'] for entry in going))
     result = dict(changed=bool(going), snapshots=going, backups=backups, request='DELETE %s' % path)

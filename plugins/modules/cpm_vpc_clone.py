@@ -7,6 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+# api: POST accounts/backup/{id}/clone_vpc/ account (vpc, to_account, to_region, to_vpc)
+# api: GET accounts/backup/{id}/clone_vpc_log/ wait_timeout (the outcome: the last line of the log)
+
 DOCUMENTATION = r"""
 module: cpm_vpc_clone
 short_description: Clone a VPC N2WS Backup & Recovery (CPM) captured into an account and region, once

@@ -129,6 +129,7 @@ FEATURES = {
     'policy_snapshots_native': ('1.3.0', 'deleting the native snapshots of a policy (.../snapshots/native/)'),
     'policy_snapshots_s3': ('1.3.0', 'deleting the snapshots of a policy with its S3 copies (.../snapshots/s3/)'),
     'account_snapshots_delete': ('1.0.0', 'deleting the snapshots of an account (/api/accounts/backup|dr/{id}/snapshots/)'),
+    'account_snapshots_generic': ('1.3.0', 'deleting the snapshots of an account of either kind (/api/accounts/{id}/snapshots/)'),
 }
 
 #: Keys whose values are CPM record ids (or lists of them) in the seed's schemas.
