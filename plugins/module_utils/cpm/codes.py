@@ -148,6 +148,7 @@ def weekday(value, option):
         raise ValidationError(option, '%r is not a day of the week (%s)' % (value, ', '.join(WEEKDAYS)))
     return WEEKDAY_ALIASES[text]
 
+
 # -- recoveries (Ch.7 recover calls, Ch.14) --------------------------------------------------------------------------
 RECOVERY_STATUS = Code('status', [
     ('P', 'in_progress', 'In Progress'), ('R', 'successful', 'Recovery Successful'),

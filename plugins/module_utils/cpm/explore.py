@@ -148,8 +148,8 @@ class Manifest:
         entry = self.entry()
         entry['backup'] = backup
         entry['selection'] = selection
-        entry['paths'][path] = {'complete': True, 'files': files, 'restored_at': time.strftime('%Y-%m-%dT%H:%M:%SZ',
-                                                                                                time.gmtime())}
+        stamp = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
+        entry['paths'][path] = {'complete': True, 'files': files, 'restored_at': stamp}
         self.save()
 
     def save(self):

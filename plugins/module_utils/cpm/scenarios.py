@@ -444,8 +444,8 @@ class RunJob(Job):
         self.bid = as_id(backup['id'])
         self.dry_run = dry_run
         self.run_again = run_again
-        self.what = '%srun of recovery scenario %s on backup %s' % ('dry ' if dry_run else '', scenario.get('name')
-                                                                     or self.sid, self.bid)
+        self.what = '%srun of recovery scenario %s on backup %s' % (
+            'dry ' if dry_run else '', scenario.get('name') or self.sid, self.bid)
         self.known = set()
         self.path = 'recovery_scenarios/%d/recover/' % self.sid
 

@@ -110,8 +110,8 @@ class CloneJob(Job):
         self.log_path = 'accounts/backup/%d/clone_vpc_log/' % self.account
         self.query = {'from_region': vpc.get('region'), 'to_account': body['to_account'],
                       'to_region': body['to_region'], 'to_vpc': body['to_vpc']}
-        self.what = 'clone of VPC %s (%s) as %s in %s' % (vpc.get('vpc_aws_id'), vpc.get('region'), body['to_vpc'],
-                                                        body['to_region'])
+        self.what = 'clone of VPC %s (%s) as %s in %s' % (
+            vpc.get('vpc_aws_id'), vpc.get('region'), body['to_vpc'], body['to_region'])
         self.before = None
 
     def log(self):
@@ -157,4 +157,3 @@ class CloneJob(Job):
 
 def query_text(job):
     return '&'.join('%s=%s' % (k, job.query[k]) for k in ('from_region', 'to_account', 'to_region', 'to_vpc'))
-
