@@ -52,7 +52,8 @@ TEST_STEPS := venv collection changelog-lint docs-lint lint build importer awx-e
 
 .PHONY: help venv venv-2.21 venv-2.17 tools collection sanity sanity-2.21 sanity-2.17 \
         units units-2.21 units-2.17 integration lint docs-lint changelog-lint build \
-        importer install demo bench sim-start sim-stop simulator test clean distclean awx awx-ee faults examples
+        importer install demo bench sim-start sim-stop simulator test clean distclean awx awx-ee faults examples \
+        api-coverage
 
 help:
 	@echo "backupdr.cloud -- make targets"
@@ -75,6 +76,7 @@ help:
 	@echo "  demo           build, install, run the demo playbooks (CrossPeer, Acronis DR, Rackspace) against the simulator"
 	@echo "  bench          run tests/bench/run.py against the simulator"
 	@echo "  faults         the fault matrix: every write operation under every injected fault (tests/faults/matrix.py)"
+	@echo "  api-coverage   regenerate docs/api-coverage.md (every endpoint of every seed: the module that reaches it)"
 	@echo "  clean          remove generated files (keeps the venvs); distclean: also the venvs"
 
 # ---------------------------------------------------------------- environments
@@ -213,6 +215,11 @@ FAULTS_ARGS ?=
 faults: venv collection
 	@scripts/with-sim.sh "$(PY)" -- "$(PY)" tests/faults/matrix.py --ready-file "$(ROOT)/.sim/ready.json" \
 	    --collection-root "$(COLL_DIR)" --output "$(LOG_DIR)/faults.json" $(FAULTS_ARGS)
+
+# docs/api-coverage.md from the simulator's routes, the modules' `# api:` lines and scripts/api_coverage_map.yml
+# (the units step fails when it is stale).
+api-coverage: venv
+	"$(PY)" scripts/api_coverage.py
 
 # Extra arguments: make bench BENCH_ARGS="--only transfer"
 BENCH_ARGS ?=

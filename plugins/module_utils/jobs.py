@@ -247,13 +247,19 @@ class JobRunner:
                 observation = job.poll(handle)
                 result.state, result.status = job.classify(handle, observation)
                 result.observation = observation
+                result.operation_id = job.operation_id(handle)
             except ApiError as err:
                 if not is_transient(err):
                     raise
             result.elapsed = self.elapsed()
             return result
-        state, status, observation = self.follow(job, handle)
+        try:
+            state, status, observation = self.follow(job, handle)
+        except JobFailed as exc:
+            exc.result.operation_id = job.operation_id(handle)  # an id learned while polling
+            raise
         result.state, result.status, result.observation = state, status, observation
+        result.operation_id = job.operation_id(handle)  # the handle may have learned its id while polling
         result.waited = True
         result.elapsed = self.elapsed()
         if state == FAILED or (state == PARTIAL and fail_on_partial):
