@@ -185,9 +185,15 @@ awx: venv install
 # Every EXAMPLES block and yaml block of the docs against the simulator (tests/examples/README.md).
 # Extra arguments: make examples EXAMPLES_ARGS="--only docs/crosspeer --keep"
 EXAMPLES_ARGS ?=
+# Two shards at once (the blocks of a source stay together), each against its own simulator.
 examples: venv install
-	@scripts/with-sim.sh "$(PY)" -- "$(PY)" tests/examples/run_examples.py \
-	    --collections-path "$(INSTALL_DIR)" --ansible-bin-dir "$(VENV)/bin" $(EXAMPLES_ARGS)
+	@rm -f "$(LOG_DIR)"/examples.*.log; mkdir -p "$(LOG_DIR)"; pids=""; \
+	for k in 0 1; do \
+	    BACKUPDR_SIM_DIR="$(BUILD)/sim-examples$$k" scripts/with-sim.sh "$(PY)" -- "$(PY)" tests/examples/run_examples.py \
+	        --collections-path "$(INSTALL_DIR)" --ansible-bin-dir "$(VENV)/bin" --shard $$k/2 $(EXAMPLES_ARGS) \
+	        > "$(LOG_DIR)/examples.$$k.log" 2>&1 & pids="$$pids $$!"; \
+	done; rc=0; for pid in $$pids; do wait $$pid || rc=1; done; \
+	cat "$(LOG_DIR)"/examples.*.log; exit $$rc
 
 # meta/execution-environment.yml through `ansible-builder create` (no container engine needed).
 awx-ee: venv build

@@ -489,6 +489,9 @@ def parse_args(argv):
     parser.add_argument('--list', action='store_true', help='list the blocks and their classes, run nothing')
     parser.add_argument('--keep', action='store_true', help='keep the work directories (printed)')
     parser.add_argument('--timeout', type=float, default=600, help='seconds per block (default: %(default)s)')
+    parser.add_argument('--shard', help='K/N: run only shard K (0-based) of N; the blocks of one source stay together, '
+                                        'sources are dealt by their number of blocks (to run N shards at once, each '
+                                        'against its own simulator)')
     parser.add_argument('-v', '--verbose', action='count', default=0, help='passed on to ansible-playbook')
     args = parser.parse_args(argv)
     if not args.list and not args.collections_path:
@@ -519,6 +522,25 @@ def select(blocks, pattern):
             j -= 1
             wanted.add(j)
     return [block for i, block in enumerate(blocks) if i in wanted]
+
+
+def shard_of(blocks, spec):
+    """The blocks of shard ``K/N``: whole sources, dealt largest first to the shard with the fewest blocks."""
+    match = re.fullmatch(r'(\d+)/(\d+)', spec or '', re.ASCII)
+    if not match or not 0 <= int(match.group(1)) < int(match.group(2)):
+        raise SystemExit('--shard must be K/N with 0 <= K < N, got %r' % spec)
+    index, count = int(match.group(1)), int(match.group(2))
+    sizes = {}
+    for block in blocks:
+        sizes[block.source] = sizes.get(block.source, 0) + 1
+    load = [0] * count
+    mine = set()
+    for source in sorted(sizes, key=lambda s: (-sizes[s], s)):
+        shard = load.index(min(load))
+        load[shard] += sizes[source]
+        if shard == index:
+            mine.add(source)
+    return [block for block in blocks if block.source in mine]
 
 
 def describe(block):
@@ -556,6 +578,8 @@ def main(argv=None):
         print('FAIL  %s' % exc)
         return 1
     chosen = select(found, args.only)
+    if args.shard:
+        chosen = shard_of(chosen, args.shard)
     if args.list:
         for block in chosen:
             status = verdict(block)
