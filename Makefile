@@ -73,7 +73,7 @@ help:
 	@echo "  test           all of the above in order, with a timing summary (what CI runs)"
 	@echo "  sim-start      start the simulator in the background, write integration_config.yml"
 	@echo "  sim-stop       stop it                  simulator: run it in the foreground (8450/8451)"
-	@echo "  demo           build, install, run the demo playbooks (CrossPeer, Acronis DR, Rackspace) against the simulator"
+	@echo "  demo           build, install, run the demo playbooks (every service) against the simulator"
 	@echo "  bench          run tests/bench/run.py against the simulator"
 	@echo "  faults         the fault matrix: every write operation under every injected fault (tests/faults/matrix.py)"
 	@echo "  api-coverage   regenerate docs/api-coverage.md (every endpoint of every seed: the module that reaches it)"
@@ -214,7 +214,7 @@ simulator: venv-2.21
 demo: venv install
 	@scripts/with-sim.sh "$(PY)" -- env ANSIBLE_COLLECTIONS_PATH="$(INSTALL_DIR)" PATH="$(VENV)/bin:$(PATH)" \
 	    ansible-playbook -i playbooks/inventory/demo.crosspeer.yml playbooks/demo.yml playbooks/demo_acronis_dr.yml \
-	    playbooks/demo_rax_backup.yml
+	    playbooks/demo_rax_backup.yml playbooks/demo_cpm.yml playbooks/demo_cloudendure.yml
 
 # Every write operation under every injected fault; FAULTS_ARGS="--only 'drive create'" narrows it.
 FAULTS_ARGS ?=
