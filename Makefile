@@ -47,13 +47,13 @@ export PY_COLORS := 0
 export ANSIBLE_LINT_SKIP_SCHEMA_UPDATE := 1
 
 # Order of `make test`: cheap static checks first, then the slow ansible-test runs.
-TEST_STEPS := venv collection changelog-lint docs-lint lint build importer awx-ee \
+TEST_STEPS := venv collection changelog-lint docs-lint api-coverage-check lint build importer awx-ee \
               sanity sanity-2.17 units integration awx examples
 
 .PHONY: help venv venv-2.21 venv-2.17 tools collection sanity sanity-2.21 sanity-2.17 \
         units units-2.21 units-2.17 integration lint docs-lint changelog-lint build \
         importer install demo bench sim-start sim-stop simulator test clean distclean awx awx-ee faults examples \
-        api-coverage
+        api-coverage api-coverage-check
 
 help:
 	@echo "backupdr.cloud -- make targets"
@@ -226,6 +226,10 @@ faults: venv collection
 # (the units step fails when it is stale).
 api-coverage: venv
 	"$(PY)" scripts/api_coverage.py
+
+# Fails when docs/api-coverage.md is not what `make api-coverage` would write (part of make test).
+api-coverage-check: venv
+	"$(PY)" scripts/api_coverage.py --check
 
 # Extra arguments: make bench BENCH_ARGS="--only transfer"
 BENCH_ARGS ?=

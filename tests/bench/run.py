@@ -113,14 +113,14 @@ def main():
     parser.add_argument('--output', default=os.path.join(ROOT, '.bench', 'results.json'))
     parser.add_argument('--only', action='append',
                         choices=['demo', 'drives', 'inventory', 'transfer', 'acronis_token', 'acronis_inventory',
-                                 'cpm', 'rax_backup', 'cloudendure'])
+                                 'cpm', 'cpm_restore', 'rax_backup', 'cloudendure'])
     args = parser.parse_args()
     sim = load_sim_file(args.ready_file)
     workdir = os.path.join(ROOT, '.bench')
     if not os.path.isdir(workdir):
         os.makedirs(workdir)
     wanted = args.only or ['demo', 'drives', 'inventory', 'transfer', 'acronis_token', 'acronis_inventory',
-                           'cpm', 'rax_backup', 'cloudendure']
+                           'cpm', 'cpm_restore', 'rax_backup', 'cloudendure']
     results = {}
     if 'demo' in wanted:
         results['demo_rerun'] = bench_demo_rerun(args, sim)
@@ -177,7 +177,7 @@ def main():
                   acr['uncached']['requests'], acr['uncached']['requests'], acr['latency_s'] * 1000,
                   acr['floor_requests_s'], acr['cache_hit']['wall_best'], acr['cache_hit']['requests'],
                   acr['cache_hit']['cache_rewritten'], acr['baseline']['wall_best']))
-    for service in ('cpm', 'rax_backup', 'cloudendure'):
+    for service in ('cpm', 'cpm_restore', 'rax_backup', 'cloudendure'):
         if service in wanted:
             results[service] = service_bench(args, service, workdir)
     with open(args.output, 'w') as handle:
