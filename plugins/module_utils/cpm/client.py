@@ -40,6 +40,33 @@ Every CPM module, the inventory plugin and the roles' tasks reach CPM through
 
 Later parts add their calls here (recoveries, reports, settings): a new
 endpoint is a line in :data:`FEATURES` and a call through :meth:`CPMClient.call`.
+
+The package ``module_utils/cpm`` (its ``__init__.py`` stays empty, as ansible-test
+wants) is laid out so (the seed, ``shared/seeds/004_56d02dce0d2d1354.txt``,
+API 1.0.0-1.5.0, is the contract):
+
+``client``
+    connection options, tokens (:class:`~.client.CPMToken`), API versions and
+    the feature table, the error envelope, both list shapes, id normalisation.
+``codes``
+    the letter codes, one table per field (``M`` is minutes in a schedule and
+    months in an EFS target).
+``resource``
+    CPM objects on the shared resource engine (JSON fields, full-body PUT),
+    settings objects (GET + PUT) and sets of children without a PUT.
+``refs``
+    references by name or id (users, accounts, schedules, policies, S3
+    repositories, regions).
+``accounts``, ``schedules``, ``policies``, ``targets``, ``backups``
+    one module per family of the API: what the modules, the inventory plugin
+    and the roles share.
+``protected``
+    the protected resources (policy targets with their policies, schedules and
+    last backups): the inventory plugin and ``cpm_policy_info``.
+
+and the families of parts 2 and 3 (recoveries, scenarios, file restore, S3,
+VPC; people, workers, resource control, reports, settings, system): a new
+endpoint is a line in ``client.FEATURES`` and calls through ``CPMClient.call``.
 """
 
 from __future__ import absolute_import, division, print_function
