@@ -72,6 +72,9 @@ options:
     description:
       - When the agent is C(Offline), wake up the agents of the region and wait (within O(wait_timeout)) until it is
         C(Online) before starting. With V(false) an offline agent fails the module before anything is sent.
+      - A backup already running (queued) for an C(Offline) agent is followed after the same wake-up when O(wait=true),
+        and the result is C(changed) for the wake-up; with V(false) it is followed with a warning that it may not go on
+        until the agent comes back.
     type: bool
     default: true
   wait_timeout:
@@ -253,6 +256,7 @@ class Backup:
         self.params = module.params
         self.client = None
         self.latest = None
+        self.woke = False
 
     def validate(self):
         params = self.params
@@ -283,6 +287,10 @@ class Backup:
             if skipped is not None:
                 return self.finish(False, skipped, None, None, recent=True)
             self.before_start(config)
+        elif params['wait']:
+            # A backup already queued for an Offline agent (a scheduled one, another run's) waits for the agent
+            # as a new one would (L1343): wake it before following, or say why the wait may not end.
+            self.wake_agent(config, client.get_agent(config['agent_id']), following=True)
         try:
             result = self.runner.run(job, fail_on_partial=not params['allow_partial'])
         except JobFailed as exc:
@@ -291,8 +299,8 @@ class Backup:
             failure = None
         if failure is not None:
             backup, report = self.outcome(failure.result.operation_id, failure.result.observation)
-            self.module.fail_json(msg=self.failure_message(str(failure), report), changed=failure.result.changed,
-                                  backup=backup, report=report, operation=failure.result.as_dict(), recent=False)
+            self.module.fail_json(msg=self.failure_message(str(failure), report),
+                                  changed=failure.result.changed or self.woke, backup=backup, report=report, operation=failure.result.as_dict(), recent=False)
         if job.raced:
             # The start was refused because a backup started meanwhile (by someone else): that one was followed.
             result.changed = False
@@ -338,19 +346,33 @@ class Backup:
             raise ValidationError(given[0] if given else 'config_id',
                                   'agent %s is disabled: the API does not start backups on it (enable it with '
                                   'backupdr.cloud.rax_backup_agent)' % label)
-        if is_online(agent):
+        self.wake_agent(config, agent)
+
+    def wake_agent(self, config, agent, following=False):
+        """An Offline agent is woken (``wake``) and waited for; without ``wake`` a new backup is refused before
+        any write, and following a running one goes on with a warning."""
+        if agent is None or is_online(agent):
             return
+        label = agent_label(agent)
         if not self.params['wake']:
+            if following:
+                self.module.warn('agent %s is Offline: the running backup of configuration %r may not go on until it '
+                                 'comes back (wake=false)' % (label, config['name']))
+                return
             raise ValidationError('wake', 'agent %s is Offline: a backup would wait until it comes back. Set wake=true '
                                           'to wake the agents first, or wake them with backupdr.cloud.rax_backup_agent'
                                   % label)
         if self.module.check_mode:
             self.module.warn('agent %s is Offline; a real run would wake the agents and wait for it' % label)
+            if following:
+                # Nothing moves until the wake-up check mode does not send: look once, do not wait.
+                self.runner.wait_enabled = False
             return
         try:
-            wake_and_wait(client, agent, self.runner.remaining())
+            wake_and_wait(self.client, agent, self.runner.remaining())
         except WaitTimeout as exc:
             raise ValidationError('wait_timeout', str(exc))
+        self.woke = True
 
     def stop(self, job, config):
         running = job.existing()
@@ -399,7 +421,8 @@ class Backup:
         warning = self.client.cache_warning()
         if warning:
             self.module.warn(warning)
-        self.module.exit_json(changed=changed, backup=backup or {}, report=report, operation=operation or {},
+        # Waking the agents is a change of its own (they were Offline), also when a running backup was followed.
+        self.module.exit_json(changed=changed or self.woke, backup=backup or {}, report=report, operation=operation or {},
                               recent=recent)
 
 
