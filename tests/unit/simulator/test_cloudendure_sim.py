@@ -747,7 +747,8 @@ def test_clone_errors(ce):
     for params in ({'originalLocation': 'Mars'}, {'originalLocation': US_WEST}, {}, {'originalLocation': 7}):
         ce.err('clone', 'Unknown Original Location', params)
     stamps = ce.ok('getAvailableTimestamps')
-    for stamp in ('1', 'yesterday', str(int(stamps[-1]) + 1), True, ['1'], '-5'):
+    # a point a day after the newest (newer points appear as time goes on: one second later is not safe)
+    for stamp in ('1', 'yesterday', str(int(stamps[-1]) + 86400), True, ['1'], '-5'):
         ce.err('clone', 'Bad timestamp', {'originalLocation': US_EAST, 'Timestamp': stamp})
     for ids in (['i-nope'], [APP_01], [OLD_REPLICA], [], WEB_01, [WEB_01, 5], {'a': WEB_01}):
         ce.err('clone', 'Bad Ids', {'originalLocation': US_EAST, 'machineIds': ids})
