@@ -350,7 +350,8 @@ def status_log(status):
     log = (status or {}).get('log')
     if not log or not isinstance(log, str):
         return []
-    return [line for line in log.splitlines() if line.strip()]
+    # Lines end with \n (or \r\n) only: str.splitlines() would also split a message holding U+2028 or \x85.
+    return [line.rstrip('\r') for line in log.split('\n') if line.strip()]
 
 
 # -- the session ------------------------------------------------------------------------------------

@@ -312,3 +312,9 @@ def test_unexpected_error_on_a_read_is_retried(world):
     requests.post(world['sim'].http_url + '/_sim/faults', json=fault, timeout=10)
     assert client.status()['status'] == 'normal'
     assert calls(world)[-2:] == ['getStatus', 'getStatus']
+
+
+def test_status_log_splits_on_newlines_only():
+    status = {'status': 'cloning', 'log': '2026-11-30 10:00:00 UTC clone\u2028started: Success\r\n\n2026-11-30 10:00:01 UTC b\x85c: Skipped'}
+    assert ce.status_log(status) == ['2026-11-30 10:00:00 UTC clone\u2028started: Success', '2026-11-30 10:00:01 UTC b\x85c: Skipped']
+    assert ce.status_log({'status': 'normal'}) == [] and ce.status_log(None) == []
