@@ -95,6 +95,17 @@ run_shard() {  # $1 = shard number; the targets come from the files written by t
     return "$rc"
 }
 
+# ansible-test makes its SSH key pair (~/.ansible/test/id_rsa) on its first run; with a fresh HOME two shards
+# starting at once race on it (the second ssh-keygen asks whether to overwrite and fails).  Make it once here,
+# as ansible-test does.
+keydir="$HOME/.ansible/test"
+if [ ! -f "$keydir/id_rsa" ] || [ ! -f "$keydir/id_rsa.pub" ]; then
+    mkdir -p "$keydir"
+    rm -f "$keydir/id_rsa" "$keydir/id_rsa.pub"
+    ssh-keygen -m PEM -q -t rsa -N '' -f "$keydir/id_rsa"
+    sed -i -E 's/(BEGIN|END) PRIVATE KEY/\1 RSA PRIVATE KEY/' "$keydir/id_rsa"
+fi
+
 for ((s = 0; s < shards; s++)); do : > "$build/shard$s.221"; : > "$build/shard$s.217"; done
 while read -r shard target; do printf '%s ' "$target" >> "$build/shard$shard.221"; done < <(deal "$shards" "${all_targets[@]}")
 if [ "${#core217[@]}" -gt 0 ]; then
