@@ -265,7 +265,7 @@ class InventoryModule(ServiceInventory):
         A configuration with ``access_token`` has no client id; the token itself is
         never part of the key.
         """
-        check_auth(params)
+        check_auth(params, given_in='the inventory source')
         server_type = self.get_option('type')
         resource_ids = check_resource_ids(self.get_option('resource_id'))
         client_id = None if params.get('access_token') else params.get('client_id')

@@ -283,7 +283,7 @@ class InventoryModule(ServiceInventory):
 
     def _request(self, params):
         """One cache entry per endpoint, user, tenant, regions and what is read (detail, configurations)."""
-        mode = check_auth(params)
+        mode = check_auth(params, given_in='the inventory source')
         regions = []
         for value in self.get_option('regions') or ():
             region = check_region(value, 'regions')

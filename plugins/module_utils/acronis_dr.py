@@ -125,17 +125,17 @@ def module_kwargs(**extra):
 # -- pure helpers ---------------------------------------------------------------
 
 
-def check_auth(params):
+def check_auth(params, given_in='the task'):
     """The auth options' rules: access_token excludes the client credentials, which go together.
 
     The modules' argument spec says the same; this also covers values from the environment and
-    callers without an argument spec (the inventory plugin).
+    callers without an argument spec (the inventory plugin, ``given_in='the inventory source'``).
     """
     sources = params.get(ENV_SOURCES) or {}
 
     def origin(option):
         var = sources.get(option)
-        return '%s (from the environment variable %s)' % (option, var) if var else '%s (from the task)' % option
+        return '%s (from the environment variable %s)' % (option, var) if var else '%s (from %s)' % (option, given_in)
     if params.get('access_token') and (params.get('client_id') or params.get('client_secret')):
         other = 'client_id' if params.get('client_id') else 'client_secret'
         raise ValidationError('access_token', '%s and %s are mutually exclusive: give an access token or the client '

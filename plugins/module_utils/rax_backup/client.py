@@ -216,9 +216,9 @@ def size_bytes(value):
 # -- validation of the auth options ------------------------------------------------------
 
 
-def _origin(params, option):
+def _origin(params, option, given_in='the task'):
     var = (params.get(ENV_SOURCES) or {}).get(option)
-    return '%s (from the environment variable %s)' % (option, var) if var else '%s (from the task)' % option
+    return '%s (from the environment variable %s)' % (option, var) if var else '%s (from %s)' % (option, given_in)
 
 
 def _from_env(params, option):
@@ -255,15 +255,16 @@ def resolve_env_credentials(params):
     return dropped
 
 
-def check_auth(params):
-    """The auth options' rules (the argument spec says the same; this also covers values from the environment)."""
+def check_auth(params, given_in='the task'):
+    """The auth options' rules (the argument spec says the same; this also covers values from the environment and
+    the inventory plugin, ``given_in='the inventory source'``)."""
     resolve_env_credentials(params)
     if params.get('auth_token'):
         for other in ('api_key', 'password'):
             if params.get(other):
                 raise ValidationError('auth_token', '%s and %s are mutually exclusive: give a token and backup_url, or '
                                                     'a username with an API key or a password' % (
-                                                        _origin(params, 'auth_token'), _origin(params, other)))
+                                                        _origin(params, 'auth_token', given_in), _origin(params, other, given_in)))
         if not params.get('backup_url'):
             raise ValidationError('backup_url', 'is required with auth_token: a token does not say where the Cloud '
                                                 'Backup endpoint is (for example https://dfw.backup.api.rackspacecloud.com'
@@ -271,15 +272,15 @@ def check_auth(params):
         return 'token'
     if params.get('api_key') and params.get('password'):
         raise ValidationError('api_key', '%s and %s are mutually exclusive' % (
-            _origin(params, 'api_key'), _origin(params, 'password')))
+            _origin(params, 'api_key', given_in), _origin(params, 'password', given_in)))
     if not params.get('username'):
         if params.get('api_key') or params.get('password'):
             given = 'api_key' if params.get('api_key') else 'password'
-            raise ValidationError('username', 'missing; %s needs the username it belongs to' % _origin(params, given))
+            raise ValidationError('username', 'missing; %s needs the username it belongs to' % _origin(params, given, given_in))
         raise ValidationError('username', 'give username with api_key (or password) for Rackspace Identity, or '
                                           'auth_token with backup_url (or their RAX_* environment variables)')
     if not (params.get('api_key') or params.get('password')):
-        raise ValidationError('api_key', 'missing; %s needs an API key (api_key) or a password' % _origin(params, 'username'))
+        raise ValidationError('api_key', 'missing; %s needs an API key (api_key) or a password' % _origin(params, 'username', given_in))
     return 'identity'
 
 
